@@ -1,0 +1,211 @@
+/**
+ * Every server option in one typed place: its CLI flag, its environment variable, its doc line and its
+ * default. `ServerOptions` is derived from this table, the CLI builds its flags from it, and the README's
+ * configuration table is checked against it by a test.
+ */
+
+export class OptionError extends Error {
+  override name = 'OptionError';
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+interface OptionSpec<T> {
+  /** Long CLI flag of `pbx-peers serve`. */
+  flag: string;
+  /** What the option does, for `--help` and the README. */
+  doc: string;
+  defaultValue: T;
+  /** How the default is shown in help and docs. */
+  shownDefault: string;
+  /** Parses a flag or environment value; throws OptionError with a sentence naming the option. */
+  parse(raw: string, flag: string): T;
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, flag: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
+      throw new OptionError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
+    }
+    return value;
+  };
+}
+
+function seconds(min: number, max: number) {
+  return (raw: string, flag: string): number => {
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+      throw new OptionError(`${flag} must be a number of seconds from ${min} to ${max}, got "${raw}".`);
+    }
+    return value;
+  };
+}
+
+const nonEmpty = (raw: string, flag: string): string => {
+  if (raw.trim() === '') throw new OptionError(`${flag} must not be empty.`);
+  return raw;
+};
+
+function originList(raw: string, flag: string): string[] {
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '');
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new OptionError(`${flag}: "${origin}" is not an origin like https://example.com.`);
+    }
+    if (parsed.origin !== origin) {
+      throw new OptionError(`${flag}: "${origin}" is not an origin; did you mean "${parsed.origin}"?`);
+    }
+  }
+  return origins.includes('*') ? [] : origins;
+}
+
+function logLevel(raw: string, flag: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
+    throw new OptionError(`${flag} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}".`);
+  }
+  return raw as LogLevel;
+}
+
+function spec<T>(s: OptionSpec<T>): OptionSpec<T> {
+  return s;
+}
+
+export const serverOptionSpecs = {
+  host: spec({
+    flag: '--host',
+    doc: 'Address to listen on.',
+    defaultValue: '127.0.0.1',
+    shownDefault: '127.0.0.1',
+    parse: nonEmpty,
+  }),
+  port: spec({
+    flag: '--port',
+    doc: 'TCP port for HTTP and WebSocket; 0 picks a free one.',
+    defaultValue: 8080,
+    shownDefault: '8080',
+    parse: integer(0, 65535),
+  }),
+  db: spec({
+    flag: '--db',
+    doc: 'SQLite file holding the extensions; created with its folder on first use.',
+    defaultValue: './data/pbx-peers.db',
+    shownDefault: './data/pbx-peers.db',
+    parse: nonEmpty,
+  }),
+  ringTimeout: spec({
+    flag: '--ring-timeout',
+    doc: 'Seconds a call may ring before it is abandoned; 0 disables.',
+    defaultValue: 60,
+    shownDefault: '60',
+    parse: seconds(0, 86_400),
+  }),
+  pingInterval: spec({
+    flag: '--ping-interval',
+    doc: 'Seconds between WebSocket pings; a peer that missed the previous ping is terminated.',
+    defaultValue: 30,
+    shownDefault: '30',
+    parse: seconds(0.05, 3_600),
+  }),
+  maxMessageBytes: spec({
+    flag: '--max-message-bytes',
+    doc: 'Largest frame accepted; a larger one closes the connection with code 1009.',
+    defaultValue: 65_536,
+    shownDefault: '65536',
+    parse: integer(1_024, 16 * 1024 * 1024),
+  }),
+  allowedOrigins: spec<string[]>({
+    flag: '--allowed-origins',
+    doc: 'Comma-separated origins allowed to open a WebSocket (others get HTTP 403); empty or * allows any.',
+    defaultValue: [],
+    shownDefault: 'any origin',
+    parse: originList,
+  }),
+  messageRate: spec({
+    flag: '--message-rate',
+    doc: 'Messages per second one connection may send on average; the excess is dropped with `rate-limited`.',
+    defaultValue: 100,
+    shownDefault: '100',
+    parse: integer(1, 10_000_000),
+  }),
+  messageBurst: spec({
+    flag: '--message-burst',
+    doc: 'Messages one connection may send at once above the average rate (ICE trickle bursts).',
+    defaultValue: 300,
+    shownDefault: '300',
+    parse: integer(1, 10_000_000),
+  }),
+  registerFailureLimit: spec({
+    flag: '--register-failure-limit',
+    doc: 'Failed `register` attempts allowed per client address and extension within the window.',
+    defaultValue: 5,
+    shownDefault: '5',
+    parse: integer(1, 1_000_000),
+  }),
+  registerFailureWindow: spec({
+    flag: '--register-failure-window',
+    doc: 'Seconds over which failed `register` attempts are counted; once over the limit, `register` answers `rate-limited` until the window passes.',
+    defaultValue: 900,
+    shownDefault: '900',
+    parse: seconds(1, 86_400),
+  }),
+  extensionCheckInterval: spec({
+    flag: '--extension-check-interval',
+    doc: 'Seconds between checks that closes the connections of extensions removed from the store.',
+    defaultValue: 2,
+    shownDefault: '2',
+    parse: seconds(0.1, 3_600),
+  }),
+  logLevel: spec<LogLevel>({
+    flag: '--log-level',
+    doc: `Log level: ${LOG_LEVELS.join(', ')}.`,
+    defaultValue: 'info',
+    shownDefault: 'info',
+    parse: logLevel,
+  }),
+};
+
+export type ServerOptionName = keyof typeof serverOptionSpecs;
+export type ServerOptions = { [K in ServerOptionName]: (typeof serverOptionSpecs)[K]['defaultValue'] };
+
+/** `--ring-timeout` becomes `PBX_PEERS_RING_TIMEOUT`. */
+export function envVarName(name: ServerOptionName): string {
+  return `PBX_PEERS_${serverOptionSpecs[name].flag.slice(2).replaceAll('-', '_').toUpperCase()}`;
+}
+
+export const serverOptionNames = Object.keys(serverOptionSpecs) as ServerOptionName[];
+
+/**
+ * Resolves options: an explicit raw value (a CLI flag) wins over the environment variable, which wins
+ * over the default.
+ */
+export function resolveServerOptions(
+  rawValues: Partial<Record<ServerOptionName, string>>,
+  env: NodeJS.ProcessEnv = process.env,
+): ServerOptions {
+  const resolved: Record<string, unknown> = {};
+  for (const name of serverOptionNames) {
+    const optionSpec: OptionSpec<unknown> = serverOptionSpecs[name];
+    const flagValue = rawValues[name];
+    const envValue = env[envVarName(name)];
+    if (flagValue !== undefined) resolved[name] = optionSpec.parse(flagValue, optionSpec.flag);
+    else if (envValue !== undefined) resolved[name] = optionSpec.parse(envValue, envVarName(name));
+    else resolved[name] = optionSpec.defaultValue;
+  }
+  return resolved as ServerOptions;
+}
+
+/** Completes typed options given in code with their defaults. */
+export function withDefaults(options: Partial<ServerOptions>): ServerOptions {
+  const complete: Record<string, unknown> = {};
+  for (const name of serverOptionNames) complete[name] = options[name] ?? serverOptionSpecs[name].defaultValue;
+  return complete as ServerOptions;
+}

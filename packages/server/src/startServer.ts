@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import Fastify from 'fastify';
+import { type Logger, pino } from 'pino';
+import { MemoryBackend } from './backend/MemoryBackend.js';
+import { type ServerOptions, withDefaults } from './config/serverOptions.js';
+import { type Clock, systemClock } from './core/Clock.js';
+import { Switchboard } from './core/Switchboard.js';
+import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
+import { MemoryRegisterAttemptLimiter } from './limits/MemoryRegisterAttemptLimiter.js';
+import { ServerMetrics } from './metrics/ServerMetrics.js';
+import type { ExtensionStore } from './store/ExtensionStore.js';
+import { SqliteExtensionStore } from './store/SqliteExtensionStore.js';
+import { StoreExtensionDirectory } from './store/StoreExtensionDirectory.js';
+import { PeerGateway } from './transport/PeerGateway.js';
+
+export interface StartServerOptions extends Partial<ServerOptions> {
+  /** The extension store; by default a SQLite store at `db`, closed with the server. A given store is not closed. */
+  store?: ExtensionStore;
+  /** By default a pino logger at `logLevel` on stdout. */
+  logger?: Logger;
+  /** By default the single-process memory backend. */
+  backend?: SwitchboardBackend;
+  /** By default the system clock; tests drive ring timeouts with a fake one. */
+  clock?: Clock;
+  /** Names this process in logs and metrics; by default `<hostname>-<pid>`. */
+  nodeId?: string;
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT` with the port actually bound. */
+  url: string;
+  port: number;
+  /** Stops accepting, closes every WebSocket with 1001, then releases the store it opened. */
+  close(): Promise<void>;
+}
+
+/** Peer and call ids: 16 random bytes (128 bits), URL-safe. */
+const newId = () => randomBytes(16).toString('base64url');
+
+export async function startServer(startOptions: StartServerOptions = {}): Promise<RunningServer> {
+  const { store: givenStore, logger, backend = new MemoryBackend(), clock = systemClock, ...rest } = startOptions;
+  const options = withDefaults(rest);
+  const nodeId = startOptions.nodeId ?? `${hostname()}-${process.pid}`;
+  const log = (logger ?? pino({ level: options.logLevel, name: 'pbx-peers' })).child({ node: nodeId });
+  const store = givenStore ?? SqliteExtensionStore.open(options.db);
+
+  const switchboard = new Switchboard({
+    backend,
+    directory: new StoreExtensionDirectory(store),
+    registerLimiter: new MemoryRegisterAttemptLimiter(
+      options.registerFailureLimit,
+      options.registerFailureWindow,
+    ),
+    clock,
+    newId,
+    ringTimeoutMs: options.ringTimeout * 1000,
+    onInternalError: (err, peer) => log.error({ err, ...peer }, 'request failed inside the server'),
+  });
+  const metrics = new ServerMetrics(
+    { localPeerCounts: () => switchboard.localPeerCounts(), callCounts: () => backend.callCounts() },
+    { node: nodeId },
+  );
+  const gateway = new PeerGateway(switchboard, store, metrics, log, {
+    maxMessageBytes: options.maxMessageBytes,
+    pingIntervalMs: options.pingInterval * 1000,
+    allowedOrigins: options.allowedOrigins,
+    messageRate: options.messageRate,
+    messageBurst: options.messageBurst,
+  });
+
+  // Request logs are info-level; at warn only failures reach the log.
+  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) });
+  const startedAt = Date.now();
+  app.get('/healthz', async () => ({
+    status: 'ok',
+    node: nodeId,
+    uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+    connections: switchboard.localPeerCounts().connections,
+  }));
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await metrics.render();
+    return reply.type(contentType).send(body);
+  });
+  app.server.on('upgrade', (request, socket, head) => {
+    gateway.handleUpgrade(request, socket, head).catch((err) => {
+      log.error({ err }, 'upgrade failed');
+      socket.destroy();
+    });
+  });
+
+  const removalCheck = setInterval(
+    () => void closeRemovedExtensions(switchboard, store, log),
+    options.extensionCheckInterval * 1000,
+  );
+  removalCheck.unref();
+
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+  log.info({ url }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close() {
+      closing ??= (async () => {
+        clearInterval(removalCheck);
+        const stopAccepting = app.close();
+        await gateway.close();
+        await stopAccepting;
+        await backend.close();
+        if (givenStore === undefined) await store.close();
+        log.info('closed');
+      })();
+      return closing;
+    },
+  };
+}
+
+/** A removed extension's peers are closed within one check interval. */
+async function closeRemovedExtensions(switchboard: Switchboard, store: ExtensionStore, log: Logger) {
+  for (const extensionId of switchboard.extensionsWithPeers()) {
+    try {
+      if ((await store.get(extensionId)) === undefined) {
+        log.info({ extensionId }, 'extension removed; closing its connections');
+        switchboard.closeExtension(extensionId, 'extension removed');
+      }
+    } catch (err) {
+      log.warn({ err, extensionId }, 'extension check failed');
+    }
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Where extensions live. SQLite implements it today; a PostgreSQL store will implement the same
+ * contract, and one contract test suite (`test/store/extensionStoreContract.ts`) runs against each.
+ * Methods are async so that a networked store fits without changing callers.
+ */
+
+export interface ExtensionRecord {
+  /** URL-safe, 3 to 64 of [A-Za-z0-9_-]. */
+  id: string;
+  name: string;
+  /** Encoded salted hash (see `passwordHash.ts`); never the password. */
+  passwordHash: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface NewExtension {
+  id: string;
+  name: string;
+  passwordHash: string;
+}
+
+export class DuplicateExtensionError extends Error {
+  override name = 'DuplicateExtensionError';
+  constructor(readonly extensionId: string) {
+    super(`An extension with id "${extensionId}" already exists.`);
+  }
+}
+
+export interface ExtensionStore {
+  /** Adds an extension; rejects with DuplicateExtensionError when the id is taken. */
+  add(extension: NewExtension): Promise<ExtensionRecord>;
+  get(id: string): Promise<ExtensionRecord | undefined>;
+  /** All extensions, oldest first. */
+  list(): Promise<ExtensionRecord[]>;
+  /** Returns false when there was no such extension. */
+  remove(id: string): Promise<boolean>;
+  /** Replaces the password hash and bumps `updatedAt`; false when there is no such extension. */
+  setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  close(): Promise<void>;
+}
