@@ -93,7 +93,8 @@ export type RegisterResponse = ResponseTo<'register'> &
   ({ status: 'registered' } | { status: 'unregistered'; reason: RegisterFailureReason });
 export type DeregisterResponse = ResponseTo<'deregister'> & { status: 'unregistered' };
 export type StatusResponse = ResponseTo<'status'> & { status: ExtensionStatus };
-export type CallResponse = ResponseTo<'call'> & ({ status: 'ringing'; callId: string } | { status: 'unavailable' });
+export type CallResponse = ResponseTo<'call'> &
+  ({ status: 'ringing'; callId: string } | { status: 'unavailable' });
 export type AnswerResponse = ResponseTo<'answer'> & { status: 'connected' | 'unavailable'; callId: string };
 export type EndResponse = ResponseTo<'end'> & { status: 'disconnected'; callId: string };
 

@@ -107,7 +107,8 @@ export function validateClientMessage(value: unknown): ParseResult {
   }
   const type = input.type;
   if (!isClientMessageType(type)) {
-    const shown = typeof type === 'string' ? `Unknown message type "${type.slice(0, 40)}".` : '"type" is missing.';
+    const shown =
+      typeof type === 'string' ? `Unknown message type "${type.slice(0, 40)}".` : '"type" is missing.';
     return badRequest(`${shown} Expected one of: ${clientMessageTypes.join(', ')}.`, undefined, id);
   }
   const rules: Record<string, FieldRule> = fieldRules[type];

@@ -39,7 +39,13 @@ export interface RunningServer {
 const newId = () => randomBytes(16).toString('base64url');
 
 export async function startServer(startOptions: StartServerOptions = {}): Promise<RunningServer> {
-  const { store: givenStore, logger, backend = new MemoryBackend(), clock = systemClock, ...rest } = startOptions;
+  const {
+    store: givenStore,
+    logger,
+    backend = new MemoryBackend(),
+    clock = systemClock,
+    ...rest
+  } = startOptions;
   const options = withDefaults(rest);
   const nodeId = startOptions.nodeId ?? `${hostname()}-${process.pid}`;
   const log = (logger ?? pino({ level: options.logLevel, name: 'pbx-peers' })).child({ node: nodeId });

@@ -17,7 +17,6 @@ interface StoredCall {
 
 interface ExtensionState {
   registered: Set<string>;
-  /** Insertion order is ringing order: calls are created in clock order on the one process. */
   calls: Map<string, StoredCall>;
 }
 
@@ -36,7 +35,8 @@ export class MemoryBackend implements SwitchboardBackend {
     state.registered.add(peerId);
     const ringingCalls = [...state.calls.values()]
       .filter((call) => call.answererPeerId === undefined)
-      .map((call) => call.record);
+      .map((call) => call.record)
+      .sort((a, b) => a.createdAt - b.createdAt);
     return { changed, registeredCount: state.registered.size, ringingCalls };
   }
 

@@ -206,6 +206,7 @@ export function resolveServerOptions(
 /** Completes typed options given in code with their defaults. */
 export function withDefaults(options: Partial<ServerOptions>): ServerOptions {
   const complete: Record<string, unknown> = {};
-  for (const name of serverOptionNames) complete[name] = options[name] ?? serverOptionSpecs[name].defaultValue;
+  for (const name of serverOptionNames)
+    complete[name] = options[name] ?? serverOptionSpecs[name].defaultValue;
   return complete as ServerOptions;
 }

@@ -118,7 +118,7 @@ export class Switchboard {
         return this.fail(peer, message, 'not-initialized', 'Send "init" first.');
       }
       if (message.peerId !== peer.peerId) {
-        return this.fail(peer, message, 'bad-peer-id', 'That peerId is not this connection\'s.');
+        return this.fail(peer, message, 'bad-peer-id', "That peerId is not this connection's.");
       }
     }
     switch (message.type) {
@@ -318,12 +318,20 @@ export class Switchboard {
     const { backend } = this.deps;
     switch (ended.outcome) {
       case 'was-ringing':
-        backend.publish(peer.extensionId, { kind: 'registered' }, { kind: 'abandoned', callId: ended.call.callId });
+        backend.publish(
+          peer.extensionId,
+          { kind: 'registered' },
+          { kind: 'abandoned', callId: ended.call.callId },
+        );
         return;
       case 'was-connected': {
         const { callId, callerPeerId } = ended.call;
         const otherPeerId = peer.peerId === callerPeerId ? ended.answererPeerId : callerPeerId;
-        backend.publish(peer.extensionId, { kind: 'peer', peerId: otherPeerId }, { kind: 'disconnected', callId, reason });
+        backend.publish(
+          peer.extensionId,
+          { kind: 'peer', peerId: otherPeerId },
+          { kind: 'disconnected', callId, reason },
+        );
         return;
       }
       case 'not-found':
@@ -402,7 +410,11 @@ export class Switchboard {
         if (session?.callId !== notice.callId) return;
         peer.session = undefined;
         this.cancelRingTimer(notice.callId);
-        return this.sendSessionEvent(peer, { status: 'disconnected', callId: notice.callId, reason: notice.reason });
+        return this.sendSessionEvent(peer, {
+          status: 'disconnected',
+          callId: notice.callId,
+          reason: notice.reason,
+        });
       case 'extension':
         if (!peer.initialized || peer.registered) return;
         return peer.send({ type: 'event', topic: 'extension', status: notice.status });

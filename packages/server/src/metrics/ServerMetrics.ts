@@ -39,7 +39,11 @@ export class ServerMetrics {
       });
     peerGauge('pbx_peers_connections', 'Open WebSocket connections on this process.', (c) => c.connections);
     peerGauge('pbx_peers_initialized_peers', 'Initialized peers on this process.', (c) => c.initialized);
-    peerGauge('pbx_peers_registered_peers', 'Registered peers (agents) on this process.', (c) => c.registered);
+    peerGauge(
+      'pbx_peers_registered_peers',
+      'Registered peers (agents) on this process.',
+      (c) => c.registered,
+    );
     new Gauge({
       name: 'pbx_peers_calls',
       help: 'Calls by state, as the backend sees them.',
@@ -88,7 +92,11 @@ export class ServerMetrics {
   messageOut(message: ServerMessage): void {
     this.messagesOut.labels(message.type).inc();
     if (message.type === 'error') this.errors.labels(message.code).inc();
-    else if (message.type === 'response' && message.request === 'register' && message.status === 'unregistered') {
+    else if (
+      message.type === 'response' &&
+      message.request === 'register' &&
+      message.status === 'unregistered'
+    ) {
       this.registerFailures.labels(message.reason).inc();
     }
   }

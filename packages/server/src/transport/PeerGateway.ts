@@ -1,11 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import {
-  parseClientMessage,
-  protocolError,
-  SUBPROTOCOL,
-  type ServerMessage,
-} from '@pbx-peers/protocol';
+import { parseClientMessage, protocolError, type ServerMessage, SUBPROTOCOL } from '@pbx-peers/protocol';
 import type { Logger } from 'pino';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import type { Switchboard } from '../core/Switchboard.js';
@@ -93,7 +88,11 @@ export class PeerGateway {
       metrics.messageOut(message);
       ws.send(JSON.stringify(message));
     };
-    const peer = this.switchboard.attach(extensionId, { send, close: (code, reason) => ws.close(code, reason) }, clientAddress);
+    const peer = this.switchboard.attach(
+      extensionId,
+      { send, close: (code, reason) => ws.close(code, reason) },
+      clientAddress,
+    );
     const budget = new TokenBucket(this.options.messageRate, this.options.messageBurst);
     this.alive.set(ws, true);
     ws.on('pong', () => this.alive.set(ws, true));

@@ -1,0 +1,7 @@
+import { MemoryBackend } from '../../src/backend/MemoryBackend.js';
+import { switchboardBackendContract } from './switchboardBackendContract.js';
+
+switchboardBackendContract('memory', async () => {
+  const backend = new MemoryBackend();
+  return { backend, cleanup: () => backend.close() };
+});
