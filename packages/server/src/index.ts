@@ -1,6 +1,6 @@
 export * from './config/serverOptions.js';
+export { type RunningServer, type StartServerOptions, startServer } from './startServer.js';
 export type { ExtensionRecord, ExtensionStore, NewExtension } from './store/ExtensionStore.js';
 export { DuplicateExtensionError } from './store/ExtensionStore.js';
-export { SqliteExtensionStore } from './store/SqliteExtensionStore.js';
 export { hashPassword, verifyPassword } from './store/passwordHash.js';
-export { type RunningServer, type StartServerOptions, startServer } from './startServer.js';
+export { SqliteExtensionStore } from './store/SqliteExtensionStore.js';

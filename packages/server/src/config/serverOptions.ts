@@ -138,7 +138,7 @@ export const serverOptionSpecs = {
   }),
   messageBurst: spec({
     flag: '--message-burst',
-    doc: 'Messages one connection may send at once above the average rate (ICE trickle bursts).',
+    doc: 'Messages one connection may send in one burst before the average rate applies (ICE trickle).',
     defaultValue: 300,
     shownDefault: '300',
     parse: integer(1, 10_000_000),
@@ -159,7 +159,7 @@ export const serverOptionSpecs = {
   }),
   extensionCheckInterval: spec({
     flag: '--extension-check-interval',
-    doc: 'Seconds between checks that closes the connections of extensions removed from the store.',
+    doc: 'Seconds between checks for extensions removed from the store; their connections are closed (code 4404).',
     defaultValue: 2,
     shownDefault: '2',
     parse: seconds(0.1, 3_600),

@@ -1,0 +1,207 @@
+/** `pbx-peers extension add|list|remove|passwd`: managing the extensions that may register. */
+
+import type { Command } from 'commander';
+import {
+  DuplicateExtensionError,
+  type ExtensionRecord,
+  type ExtensionStore,
+} from '../store/ExtensionStore.js';
+import { generatePassword, isValidExtensionId, newExtensionId } from '../store/extensionIds.js';
+import { hashPassword } from '../store/passwordHash.js';
+import { SqliteExtensionStore } from '../store/SqliteExtensionStore.js';
+import { CommandFailedError, UsageError } from './cliErrors.js';
+import { dbPathOption, resolveDbPath } from './dbOption.js';
+import { printLine } from './terminal.js';
+
+const MAX_NAME_LENGTH = 100;
+const PASSWORD_NOTICE = '(shown once; store it now)';
+
+interface CommonFlags {
+  db?: string;
+  json?: boolean;
+}
+
+interface PasswordFlags extends CommonFlags {
+  password?: string;
+}
+
+interface AddFlags extends PasswordFlags {
+  id?: string;
+}
+
+export function addExtensionCommands(program: Command): void {
+  const extension = program
+    .command('extension')
+    .description('Manage extensions: the intercom endpoints allowed to register.');
+
+  const add = extension
+    .command('add')
+    .description('Add an extension; prints its id, and its password when one is generated.')
+    .argument('<name>', `display name, 1 to ${MAX_NAME_LENGTH} characters`)
+    .option('--id <id>', 'extension id, 3 to 64 of A-Z a-z 0-9 _ - (default: a random id)')
+    .option('--password <password>', 'password (default: a generated one, printed once)')
+    .option('--json', 'print the result as one JSON object')
+    .addOption(dbPathOption())
+    .action((name: string) => addExtension(name, add.opts<AddFlags>()));
+
+  const list = extension
+    .command('list')
+    .description('List extensions, oldest first.')
+    .option('--json', 'print a JSON array')
+    .addOption(dbPathOption())
+    .action(() => listExtensions(list.opts<CommonFlags>()));
+
+  const remove = extension
+    .command('remove')
+    .description('Remove an extension; a running server disconnects it shortly after.')
+    .argument('<id>', 'extension id')
+    .addOption(dbPathOption())
+    .action((id: string) => removeExtension(id, remove.opts<CommonFlags>()));
+
+  const passwd = extension
+    .command('passwd')
+    .description("Replace an extension's password; prints it when one is generated.")
+    .argument('<id>', 'extension id')
+    .option('--password <password>', 'new password (default: a generated one, printed once)')
+    .option('--json', 'print the result as one JSON object')
+    .addOption(dbPathOption())
+    .action((id: string) => changePassword(id, passwd.opts<PasswordFlags>()));
+}
+
+async function addExtension(rawName: string, flags: AddFlags): Promise<void> {
+  const name = validName(rawName);
+  if (flags.id !== undefined && !isValidExtensionId(flags.id)) {
+    throw new UsageError(`--id must be 3 to 64 of the characters A-Z a-z 0-9 _ -, got "${flags.id}".`);
+  }
+  const id = flags.id ?? newExtensionId();
+  const { password, generated } = chosenPassword(flags.password);
+  const passwordHash = await hashPassword(password);
+
+  const record = await withStore(flags.db, async (store) => {
+    try {
+      return await store.add({ id, name, passwordHash });
+    } catch (error) {
+      if (error instanceof DuplicateExtensionError) throw new CommandFailedError(error.message);
+      throw error;
+    }
+  });
+
+  if (flags.json) {
+    printLine(JSON.stringify({ id: record.id, name: record.name, ...(generated ? { password } : {}) }));
+    return;
+  }
+  printLine(`Added extension ${describe(record)}`);
+  if (generated) printLine(`Password: ${password} ${PASSWORD_NOTICE}`);
+}
+
+async function listExtensions(flags: CommonFlags): Promise<void> {
+  const records = await withStore(flags.db, (store) => store.list());
+  if (flags.json) {
+    printLine(
+      JSON.stringify(
+        records.map((record) => ({
+          id: record.id,
+          name: record.name,
+          createdAt: record.createdAt.toISOString(),
+          updatedAt: record.updatedAt.toISOString(),
+        })),
+      ),
+    );
+    return;
+  }
+  if (records.length === 0) {
+    printLine('No extensions.');
+    return;
+  }
+  for (const line of formatTable(records)) printLine(line);
+}
+
+async function removeExtension(id: string, flags: CommonFlags): Promise<void> {
+  const removed = await withStore(flags.db, async (store) => {
+    const record = await store.get(id);
+    if (record === undefined || !(await store.remove(id))) throw unknownExtension(id);
+    return record;
+  });
+  printLine(`Removed extension ${describe(removed)}`);
+}
+
+async function changePassword(id: string, flags: PasswordFlags): Promise<void> {
+  const { password, generated } = chosenPassword(flags.password);
+  const record = await withStore(flags.db, async (store) => {
+    const existing = await store.get(id);
+    if (existing === undefined) throw unknownExtension(id);
+    if (!(await store.setPasswordHash(id, await hashPassword(password)))) throw unknownExtension(id);
+    return existing;
+  });
+
+  if (flags.json) {
+    printLine(JSON.stringify({ id: record.id, ...(generated ? { password } : {}) }));
+    return;
+  }
+  printLine(`Changed the password of extension ${describe(record)}`);
+  if (generated) printLine(`Password: ${password} ${PASSWORD_NOTICE}`);
+}
+
+async function withStore<T>(
+  dbFlag: string | undefined,
+  use: (store: ExtensionStore) => Promise<T>,
+): Promise<T> {
+  const path = resolveDbPath(dbFlag);
+  let store: ExtensionStore;
+  try {
+    store = SqliteExtensionStore.open(path);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CommandFailedError(`Cannot open the extension database "${path}": ${reason}`);
+  }
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function validName(rawName: string): string {
+  const name = rawName.trim();
+  const length = [...name].length;
+  if (length < 1 || length > MAX_NAME_LENGTH) {
+    throw new UsageError(`NAME must be 1 to ${MAX_NAME_LENGTH} characters after trimming spaces.`);
+  }
+  // Control characters (line breaks above all) would garble the table and log lines that show names.
+  if (/\p{Cc}/u.test(name))
+    throw new UsageError('NAME must not contain control characters such as line breaks.');
+  return name;
+}
+
+function chosenPassword(flagValue: string | undefined): { password: string; generated: boolean } {
+  if (flagValue === undefined) return { password: generatePassword(), generated: true };
+  if (flagValue === '') throw new UsageError('--password must not be empty.');
+  return { password: flagValue, generated: false };
+}
+
+function unknownExtension(id: string): CommandFailedError {
+  return new CommandFailedError(`No extension with id "${id}".`);
+}
+
+function describe(record: ExtensionRecord): string {
+  return `"${record.name}" (id: ${record.id})`;
+}
+
+function formatTable(records: ExtensionRecord[]): string[] {
+  const header = ['ID', 'NAME', 'CREATED', 'UPDATED'];
+  const rows = records.map((record) => [
+    record.id,
+    record.name,
+    record.createdAt.toISOString(),
+    record.updatedAt.toISOString(),
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  return [header, ...rows].map((cells) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,72 @@
+/** `pbx-peers serve`: runs the signalling server with options from flags, environment and defaults. */
+
+import { constants as osConstants } from 'node:os';
+import { type Command, Option } from 'commander';
+import {
+  envVarName,
+  resolveServerOptions,
+  type ServerOptionName,
+  type ServerOptions,
+  serverOptionNames,
+  serverOptionSpecs,
+} from '../config/serverOptions.js';
+import { FAILURE_EXIT_CODE } from './cliErrors.js';
+import { printErrorLine, printLine } from './terminal.js';
+
+interface StoppableServer {
+  close(): Promise<void>;
+}
+
+export function addServeCommand(program: Command): void {
+  const serve = program.command('serve').description('Run the signalling server.');
+  // Flags are generated from the option table so `serve --help`, the environment variables and the
+  // README cannot drift apart.
+  const attributeByOption = new Map<ServerOptionName, string>();
+  for (const name of serverOptionNames) {
+    const { flag, doc, shownDefault } = serverOptionSpecs[name];
+    const option = new Option(
+      `${flag} <value>`,
+      `${doc} (default: ${shownDefault}; env ${envVarName(name)})`,
+    );
+    serve.addOption(option);
+    attributeByOption.set(name, option.attributeName());
+  }
+
+  serve.action(async () => {
+    const flags = serve.opts<Record<string, unknown>>();
+    const rawValues: Partial<Record<ServerOptionName, string>> = {};
+    for (const [name, attribute] of attributeByOption) {
+      const value = flags[attribute];
+      if (typeof value === 'string') rawValues[name] = value;
+    }
+    await runServer(resolveServerOptions(rawValues, process.env));
+  });
+}
+
+async function runServer(options: ServerOptions): Promise<void> {
+  // Loaded here rather than at the top so extension commands do not pay for loading the HTTP stack.
+  const { startServer } = await import('../startServer.js');
+  const server = await startServer({ ...options });
+  stopOnSignals(server);
+  printLine(`pbx-peers listening on ${server.url}`);
+}
+
+/** The first SIGTERM/SIGINT closes gracefully; a second one exits at once for an impatient operator. */
+function stopOnSignals(server: StoppableServer): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(128 + (osConstants.signals[signal] ?? 0));
+    stopping = true;
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        printErrorLine(
+          `error: closing the server failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        process.exit(FAILURE_EXIT_CODE);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

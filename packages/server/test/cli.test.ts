@@ -1,0 +1,332 @@
+/**
+ * Runs the built `pbx-peers` binary as a user would (build first: `npx tsc -b`). Every test owns a
+ * temporary database folder, and every wait on a child process is bounded.
+ */
+
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { verifyPassword } from '../src/store/passwordHash.js';
+import { SqliteExtensionStore } from '../src/store/SqliteExtensionStore.js';
+import {
+  CLI_PATH,
+  type CliResult,
+  cleanEnv,
+  runCli,
+  startCli,
+  waitForExit,
+  waitForListening,
+} from './support/cliProcess.js';
+
+const STACK_FRAME = '    at ';
+
+function assertSucceeded(result: CliResult): void {
+  assert.equal(result.code, 0, `expected exit 0, got ${result.code}; stderr: ${result.stderr}`);
+  assert.equal(result.stderr, '');
+}
+
+/** Failures are one line on stderr, nothing on stdout, and never a stack trace. */
+function assertFailed(result: CliResult, expectedCode: 1 | 2, messagePattern?: RegExp): void {
+  assert.equal(result.code, expectedCode, `expected exit ${expectedCode}, got ${result.code}`);
+  assert.equal(result.stdout, '');
+  const lines = result.stderr.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `expected one stderr line, got: ${result.stderr}`);
+  assert.ok(!result.stderr.includes(STACK_FRAME), 'stderr shows a stack trace');
+  if (messagePattern) assert.match(result.stderr, messagePattern);
+}
+
+function parseJson(text: string): unknown {
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines.length, 1, `expected exactly one line of JSON, got: ${text}`);
+  return JSON.parse(lines[0] ?? '');
+}
+
+describe('pbx-peers CLI', () => {
+  let dir: string;
+  let db: string;
+  /** `extension <subcommand> ...args --db <this test's database>` */
+  const extension = (...args: string[]) => runCli(['extension', ...args, '--db', db]);
+
+  async function readStore<T>(read: (store: SqliteExtensionStore) => Promise<T>): Promise<T> {
+    const store = SqliteExtensionStore.open(db);
+    try {
+      return await read(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  before(() => {
+    assert.ok(existsSync(CLI_PATH), `${CLI_PATH} is missing; run \`npx tsc -b\` first`);
+  });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pbx-peers-cli-'));
+    db = join(dir, 'data', 'extensions.db');
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('extension add', () => {
+    it('generates an id and a password, prints both once, and stores only a hash', async () => {
+      const result = await extension('add', 'Front desk');
+
+      assertSucceeded(result);
+      const match =
+        /^Added extension "Front desk" \(id: ([A-Za-z0-9_-]+)\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
+          result.stdout,
+        );
+      assert.ok(match, `unexpected output: ${result.stdout}`);
+      const [, id = '', password = ''] = match;
+      assert.ok(id.length >= 16, 'a generated id carries at least 96 random bits');
+      assert.ok(password.length >= 16);
+
+      const stored = await readStore((store) => store.get(id));
+      assert.equal(stored?.name, 'Front desk');
+      assert.notEqual(stored?.passwordHash, password);
+      assert.equal(await verifyPassword(password, stored?.passwordHash ?? ''), true);
+    });
+
+    it('creates the database folder on first use', async () => {
+      assertSucceeded(await extension('add', 'Door'));
+      assert.ok(existsSync(db));
+    });
+
+    it('--json prints one object with id, name and the generated password', async () => {
+      const result = await extension('add', '  Door  ', '--json');
+
+      assertSucceeded(result);
+      const printed = parseJson(result.stdout) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(printed).sort(), ['id', 'name', 'password']);
+      assert.equal(printed.name, 'Door', 'the name is trimmed');
+      const stored = await readStore((store) => store.get(String(printed.id)));
+      assert.equal(await verifyPassword(String(printed.password), stored?.passwordHash ?? ''), true);
+    });
+
+    it('uses --id and --password as given, and then prints no password', async () => {
+      const result = await extension('add', 'Door', '--id', 'door-1', '--password', 'open sesame', '--json');
+
+      assertSucceeded(result);
+      assert.deepEqual(parseJson(result.stdout), { id: 'door-1', name: 'Door' });
+      const stored = await readStore((store) => store.get('door-1'));
+      assert.equal(await verifyPassword('open sesame', stored?.passwordHash ?? ''), true);
+
+      const human = await extension('add', 'Gate', '--id', 'gate', '--password', 'pw-gate');
+      assertSucceeded(human);
+      assert.equal(human.stdout, 'Added extension "Gate" (id: gate)\n');
+    });
+
+    it('exits 1 for a duplicate id and keeps the original', async () => {
+      assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+
+      assertFailed(await extension('add', 'Other', '--id', 'door-1'), 1, /door-1/);
+      assert.equal((await readStore((store) => store.get('door-1')))?.name, 'Door');
+    });
+
+    it('exits 2 for an invalid --id without creating the database', async () => {
+      assertFailed(await extension('add', 'Door', '--id', 'a b'), 2, /--id/);
+      assertFailed(await extension('add', 'Door', '--id', 'ab'), 2, /--id/);
+      assert.equal(existsSync(db), false);
+    });
+
+    it('exits 2 for a missing, blank or too long NAME', async () => {
+      assertFailed(await extension('add'), 2, /name/);
+      assertFailed(await extension('add', '   '), 2, /NAME/);
+      assertFailed(await extension('add', 'x'.repeat(101)), 2, /NAME/);
+      assertSucceeded(await extension('add', 'x'.repeat(100)));
+    });
+
+    it('exits 2 for an empty --password', async () => {
+      assertFailed(await extension('add', 'Door', '--password', ''), 2, /--password/);
+    });
+  });
+
+  describe('extension list', () => {
+    it('says so when there are no extensions', async () => {
+      const result = await extension('list');
+
+      assertSucceeded(result);
+      assert.equal(result.stdout, 'No extensions.\n');
+      assert.deepEqual(parseJson((await extension('list', '--json')).stdout), []);
+    });
+
+    it('prints a table and a JSON array, oldest first, without hashes', async () => {
+      assertSucceeded(await extension('add', 'Front desk', '--id', 'zz-front', '--password', 'pw1'));
+      assertSucceeded(await extension('add', 'Back door', '--id', 'aa-back', '--password', 'pw2'));
+
+      const table = await extension('list');
+      assertSucceeded(table);
+      const lines = table.stdout.trimEnd().split('\n');
+      assert.match(lines[0] ?? '', /^ID\s+NAME\s+CREATED\s+UPDATED$/);
+      assert.match(lines[1] ?? '', /^zz-front\s+Front desk\s+\d{4}-\d\d-\d\dT\S+Z\s+\S+Z$/);
+      assert.match(lines[2] ?? '', /^aa-back\s+Back door\s/);
+      assert.equal(lines.length, 3);
+
+      const json = await extension('list', '--json');
+      assertSucceeded(json);
+      const listed = parseJson(json.stdout) as Array<Record<string, unknown>>;
+      assert.deepEqual(
+        listed.map((entry) => Object.keys(entry).sort()),
+        [
+          ['createdAt', 'id', 'name', 'updatedAt'],
+          ['createdAt', 'id', 'name', 'updatedAt'],
+        ],
+      );
+      assert.deepEqual(
+        listed.map((entry) => [entry.id, entry.name]),
+        [
+          ['zz-front', 'Front desk'],
+          ['aa-back', 'Back door'],
+        ],
+      );
+      assert.equal(new Date(String(listed[0]?.createdAt)).toISOString(), listed[0]?.createdAt);
+
+      for (const output of [table.stdout, json.stdout]) {
+        assert.ok(!output.includes('scrypt'), 'a password hash was printed');
+        assert.ok(!output.includes('pw1') && !output.includes('pw2'), 'a password was printed');
+      }
+    });
+  });
+
+  describe('extension passwd', () => {
+    it('generates, prints once and stores a new password', async () => {
+      assertSucceeded(await extension('add', 'Door', '--id', 'door-1', '--password', 'old password'));
+
+      const result = await extension('passwd', 'door-1');
+
+      assertSucceeded(result);
+      const match =
+        /^Changed the password of extension "Door" \(id: door-1\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
+          result.stdout,
+        );
+      assert.ok(match, `unexpected output: ${result.stdout}`);
+      const stored = await readStore((store) => store.get('door-1'));
+      assert.equal(await verifyPassword(match[1] ?? '', stored?.passwordHash ?? ''), true);
+      assert.equal(await verifyPassword('old password', stored?.passwordHash ?? ''), false);
+    });
+
+    it('sets a given --password and prints JSON with the password only when generated', async () => {
+      assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+
+      const given = await extension('passwd', 'door-1', '--password', 'chosen one', '--json');
+      assertSucceeded(given);
+      assert.deepEqual(parseJson(given.stdout), { id: 'door-1' });
+      const afterGiven = await readStore((store) => store.get('door-1'));
+      assert.equal(await verifyPassword('chosen one', afterGiven?.passwordHash ?? ''), true);
+
+      const generated = await extension('passwd', 'door-1', '--json');
+      assertSucceeded(generated);
+      const printed = parseJson(generated.stdout) as Record<string, unknown>;
+      assert.equal(printed.id, 'door-1');
+      assert.equal(typeof printed.password, 'string');
+    });
+
+    it('exits 1 for an unknown id', async () => {
+      assertFailed(await extension('passwd', 'nobody'), 1, /nobody/);
+    });
+  });
+
+  describe('extension remove', () => {
+    it('removes an extension, then exits 1 when removing it again', async () => {
+      assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+      assertSucceeded(await extension('add', 'Gate', '--id', 'gate-1'));
+
+      const removed = await extension('remove', 'door-1');
+      assertSucceeded(removed);
+      assert.equal(removed.stdout, 'Removed extension "Door" (id: door-1)\n');
+      assert.deepEqual(
+        (parseJson((await extension('list', '--json')).stdout) as Array<{ id: string }>).map((e) => e.id),
+        ['gate-1'],
+      );
+
+      assertFailed(await extension('remove', 'door-1'), 1, /door-1/);
+    });
+
+    it('exits 2 without an id', async () => {
+      assertFailed(await extension('remove'), 2);
+    });
+  });
+
+  describe('usage errors', () => {
+    it('exits 2 with one line for an unknown option', async () => {
+      assertFailed(await extension('list', '--bogus'), 2, /--bogus/);
+      assertFailed(await extension('add', 'Door', '--jsn'), 2, /--jsn/);
+    });
+
+    it('exits 2 for an unknown command and for extra arguments', async () => {
+      assertFailed(await runCli(['frobnicate']), 2, /frobnicate/);
+      assertFailed(await extension('add', 'Door', 'extra'), 2);
+    });
+
+    it('exits 2 for an empty PBX_PEERS_DB', async () => {
+      assertFailed(await runCli(['extension', 'list'], cleanEnv({ PBX_PEERS_DB: '' })), 2, /PBX_PEERS_DB/);
+    });
+
+    it('takes the database from PBX_PEERS_DB when --db is absent', async () => {
+      const env = cleanEnv({ PBX_PEERS_DB: db });
+      assertSucceeded(await runCli(['extension', 'add', 'Door', '--id', 'door-1'], env));
+      assert.match((await runCli(['extension', 'list'], env)).stdout, /door-1/);
+    });
+
+    it('exits 1 with one line when the database cannot be opened', async () => {
+      assertSucceeded(await extension('add', 'Door'));
+      assertFailed(await runCli(['extension', 'list', '--db', dir]), 1, /database/);
+    });
+
+    it('--help exits 0 and describes the commands', async () => {
+      const result = await runCli(['--help']);
+      assertSucceeded(result);
+      assert.match(result.stdout, /serve/);
+      assert.match(result.stdout, /extension/);
+
+      const serveHelp = await runCli(['serve', '--help']);
+      assertSucceeded(serveHelp);
+      assert.match(serveHelp.stdout, /--ring-timeout <value>/);
+      assert.match(serveHelp.stdout, /PBX_PEERS_RING_TIMEOUT/);
+    });
+
+    it('serve exits 2 for an invalid flag or environment value', async () => {
+      assertFailed(await runCli(['serve', '--port', 'abc', '--db', db]), 2, /--port/);
+      assertFailed(
+        await runCli(['serve', '--db', db], cleanEnv({ PBX_PEERS_PORT: '99999' })),
+        2,
+        /PBX_PEERS_PORT/,
+      );
+    });
+  });
+
+  describe('serve', () => {
+    let server: ChildProcess | undefined;
+
+    after(() => {
+      server?.kill('SIGKILL');
+    });
+
+    afterEach(() => {
+      if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      server = undefined;
+    });
+
+    it('listens on the port it reports, answers /healthz and exits 0 on SIGTERM', async () => {
+      server = startCli(['serve', '--port', '0', '--db', db], cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn' }));
+      const url = await waitForListening(server);
+
+      const { hostname, port } = new URL(url);
+      assert.equal(hostname, '127.0.0.1');
+      assert.ok(Number(port) > 0, `expected a real port, got ${url}`);
+
+      const health = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(5_000) });
+      assert.equal(health.status, 200);
+
+      server.kill('SIGTERM');
+      assert.deepEqual(await waitForExit(server), { code: 0, signal: null });
+      assert.ok(existsSync(db), 'serve opened the database it was given');
+    });
+  });
+});
