@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import Fastify from 'fastify';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { MemoryBackend } from './backend/MemoryBackend.js';
 import { type ServerOptions, withDefaults } from './config/serverOptions.js';
 import { type Clock, systemClock } from './core/Clock.js';
 import { Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
+import { registerWebRoutes } from './http/webRoutes.js';
 import { MemoryRegisterAttemptLimiter } from './limits/MemoryRegisterAttemptLimiter.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { ExtensionStore } from './store/ExtensionStore.js';
@@ -25,6 +27,8 @@ export interface StartServerOptions extends Partial<ServerOptions> {
   clock?: Clock;
   /** Names this process in logs and metrics; by default `<hostname>-<pid>`. */
   nodeId?: string;
+  /** The web app's build output; by default `packages/web/dist` of this repository. */
+  webRoot?: string;
 }
 
 export interface RunningServer {
@@ -34,6 +38,8 @@ export interface RunningServer {
   /** Stops accepting, closes every WebSocket with 1001, then releases the store it opened. */
   close(): Promise<void>;
 }
+
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 /** Peer and call ids: 16 random bytes (128 bits), URL-safe. */
 const newId = () => randomBytes(16).toString('base64url');
@@ -76,7 +82,9 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   });
 
   // Request logs are info-level; at warn only failures reach the log.
-  const app = Fastify({ loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) });
+  const app = Fastify({
+    loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+  });
   const startedAt = Date.now();
   app.get('/healthz', async () => ({
     status: 'ok',
@@ -87,6 +95,12 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
+  });
+  await registerWebRoutes(app, {
+    store,
+    webRoot: startOptions.webRoot ?? DEFAULT_WEB_ROOT,
+    ice: options,
+    log,
   });
   app.server.on('upgrade', (request, socket, head) => {
     gateway.handleUpgrade(request, socket, head).catch((err) => {

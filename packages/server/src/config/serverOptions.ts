@@ -75,6 +75,55 @@ function logLevel(raw: string, flag: string): LogLevel {
   return raw as LogLevel;
 }
 
+/** What `--ice-servers` holds: RTCIceServer entries as the browser's RTCPeerConnection takes them. */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+const ICE_URL = /^(stun|stuns|turn|turns):/;
+
+function iceServerList(raw: string, flag: string): IceServer[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new OptionError(`${flag} must be a JSON array like [{"urls":"stun:stun.example.org:3478"}].`);
+  }
+  if (!Array.isArray(value)) throw new OptionError(`${flag} must be a JSON array of ICE servers.`);
+  return value.map((entry, index) => {
+    const server = entry as Partial<Record<keyof IceServer, unknown>>;
+    const urls = typeof server?.urls === 'string' ? [server.urls] : server?.urls;
+    if (
+      !Array.isArray(urls) ||
+      urls.length === 0 ||
+      !urls.every((url) => typeof url === 'string' && ICE_URL.test(url))
+    ) {
+      throw new OptionError(
+        `${flag}: entry ${index} needs "urls", one or more stun:, stuns:, turn: or turns: URLs.`,
+      );
+    }
+    for (const field of ['username', 'credential'] as const) {
+      if (server[field] !== undefined && typeof server[field] !== 'string') {
+        throw new OptionError(`${flag}: entry ${index} has a "${field}" that is not a string.`);
+      }
+    }
+    return server as IceServer;
+  });
+}
+
+function turnUrlList(raw: string, flag: string): string[] {
+  const urls = raw
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url !== '');
+  for (const url of urls) {
+    if (!/^turns?:/.test(url)) throw new OptionError(`${flag}: "${url}" is not a turn: or turns: URL.`);
+  }
+  return urls;
+}
+
 function spec<T>(s: OptionSpec<T>): OptionSpec<T> {
   return s;
 }
@@ -164,6 +213,34 @@ export const serverOptionSpecs = {
     shownDefault: '2',
     parse: seconds(0.1, 3_600),
   }),
+  iceServers: spec<IceServer[]>({
+    flag: '--ice-servers',
+    doc: 'JSON array of ICE servers (STUN or TURN with fixed credentials) handed to browsers by /api/ice-servers.',
+    defaultValue: [],
+    shownDefault: 'none',
+    parse: iceServerList,
+  }),
+  turnSecret: spec({
+    flag: '--turn-secret',
+    doc: 'Shared secret of a TURN server using the coturn REST API scheme (`use-auth-secret`); enables time-limited TURN credentials. Needs --turn-urls.',
+    defaultValue: '',
+    shownDefault: 'none',
+    parse: nonEmpty,
+  }),
+  turnUrls: spec<string[]>({
+    flag: '--turn-urls',
+    doc: 'Comma-separated turn: or turns: URLs of that TURN server. Needs --turn-secret.',
+    defaultValue: [],
+    shownDefault: 'none',
+    parse: turnUrlList,
+  }),
+  turnTtl: spec({
+    flag: '--turn-ttl',
+    doc: 'Seconds a TURN credential stays valid; a relayed call cannot outlast it.',
+    defaultValue: 86_400,
+    shownDefault: '86400',
+    parse: seconds(60, 30 * 86_400),
+  }),
   logLevel: spec<LogLevel>({
     flag: '--log-level',
     doc: `Log level: ${LOG_LEVELS.join(', ')}.`,
@@ -185,7 +262,7 @@ export const serverOptionNames = Object.keys(serverOptionSpecs) as ServerOptionN
 
 /**
  * Resolves options: an explicit raw value (a CLI flag) wins over the environment variable, which wins
- * over the default.
+ * over the default. Then rejects combinations that contradict each other.
  */
 export function resolveServerOptions(
   rawValues: Partial<Record<ServerOptionName, string>>,
@@ -200,13 +277,26 @@ export function resolveServerOptions(
     else if (envValue !== undefined) resolved[name] = optionSpec.parse(envValue, envVarName(name));
     else resolved[name] = optionSpec.defaultValue;
   }
-  return resolved as ServerOptions;
+  return checkServerOptions(resolved as ServerOptions);
 }
 
-/** Completes typed options given in code with their defaults. */
+/** Completes typed options given in code with their defaults, and checks them as the CLI does. */
 export function withDefaults(options: Partial<ServerOptions>): ServerOptions {
   const complete: Record<string, unknown> = {};
   for (const name of serverOptionNames)
     complete[name] = options[name] ?? serverOptionSpecs[name].defaultValue;
-  return complete as ServerOptions;
+  return checkServerOptions(complete as ServerOptions);
+}
+
+/** Rejects options that contradict each other, with a sentence saying how to fix it. */
+function checkServerOptions(options: ServerOptions): ServerOptions {
+  if (options.turnSecret !== '' && options.turnUrls.length === 0) {
+    throw new OptionError('--turn-secret needs --turn-urls: say where the TURN server is.');
+  }
+  if (options.turnUrls.length > 0 && options.turnSecret === '') {
+    throw new OptionError(
+      '--turn-urls needs --turn-secret to issue credentials; for a TURN server with a fixed username and password use --ice-servers.',
+    );
+  }
+  return options;
 }

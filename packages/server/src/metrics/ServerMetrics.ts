@@ -26,7 +26,7 @@ export class ServerMetrics {
   constructor(sources: MetricsSources, labels: { node: string }) {
     const registers = [this.registry];
     this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry, prefix: 'pbx_peers_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'pbx_peers_' });
 
     const peerGauge = (name: string, help: string, pick: (counts: LocalPeerCounts) => number) =>
       new Gauge({

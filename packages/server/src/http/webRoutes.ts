@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { ExtensionStore } from '../store/ExtensionStore.js';
+import { type IceServerSettings, iceServersForBrowser } from './iceServersForBrowser.js';
+
+export interface WebRoutesOptions {
+  store: ExtensionStore;
+  /** The web app's build output (caller.html, agent.html, not-found.html, assets/). */
+  webRoot: string;
+  ice: IceServerSettings;
+  log: Logger;
+}
+
+/**
+ * The pages allow only this origin's scripts, styles and connections (WebSocket included), media from
+ * the camera and blobs, and no framing: the app has no inline code and loads nothing from elsewhere.
+ */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self' blob: mediastream:",
+  "connect-src 'self' ws: wss:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  // Pages name their hashed assets, so they must be revalidated; the assets never change.
+  'cache-control': 'no-cache',
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'permissions-policy': 'camera=(self), microphone=(self), geolocation=()',
+};
+
+type Page = 'caller.html' | 'agent.html' | 'not-found.html';
+
+/** The caller page, the agent console, their assets, and the small JSON API they use. */
+export async function registerWebRoutes(app: FastifyInstance, options: WebRoutesOptions): Promise<void> {
+  const { store, webRoot, log } = options;
+  const built = existsSync(join(webRoot, 'caller.html'));
+  if (!built) log.warn({ webRoot }, 'web app not built: pages answer 503 until `npm run build` has run');
+  const pages = new Map<Page, Promise<string>>();
+  const page = (name: Page) => {
+    let html = pages.get(name);
+    if (html === undefined) {
+      html = readFile(join(webRoot, name), 'utf8');
+      pages.set(name, html);
+    }
+    return html;
+  };
+
+  const sendPage = async (reply: FastifyReply, name: Page, status = 200) => {
+    if (!built) {
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send('The web app is not built; run `npm run build`.\n');
+    }
+    return reply
+      .code(status)
+      .headers(PAGE_HEADERS)
+      .send(await page(name));
+  };
+
+  const servePage =
+    (name: Page) => async (request: { params: { extensionId: string } }, reply: FastifyReply) => {
+      const known = (await store.get(request.params.extensionId)) !== undefined;
+      return sendPage(reply, known ? name : 'not-found.html', known ? 200 : 404);
+    };
+
+  app.get<{ Params: { extensionId: string } }>('/ext/:extensionId', servePage('caller.html'));
+  app.get<{ Params: { extensionId: string } }>('/ext/:extensionId/agent', servePage('agent.html'));
+
+  app.get<{ Params: { extensionId: string } }>('/api/extensions/:extensionId', async (request, reply) => {
+    const extension = await store.get(request.params.extensionId);
+    if (extension === undefined) return reply.code(404).send({ error: 'No such extension.' });
+    return { id: extension.id, name: extension.name };
+  });
+
+  app.get('/api/ice-servers', async (_request, reply) => {
+    // Credentials are per request and time-limited: never cache them.
+    reply.header('cache-control', 'no-store');
+    return { iceServers: iceServersForBrowser(options.ice) };
+  });
+
+  if (built) {
+    await app.register(fastifyStatic, {
+      root: join(webRoot, 'assets'),
+      prefix: '/assets/',
+      immutable: true,
+      maxAge: '365d',
+      index: false,
+    });
+  }
+}
