@@ -72,7 +72,7 @@ export function isClientMessageType(value: unknown): value is ClientMessageType 
 const MAX_ID_LENGTH = 64;
 
 function isRequestId(value: unknown): value is RequestId {
-  return typeof value === 'string' ? value.length <= MAX_ID_LENGTH : Number.isSafeInteger(value);
+  return typeof value === 'string' ? codePointLength(value) <= MAX_ID_LENGTH : Number.isSafeInteger(value);
 }
 
 function codePointLength(value: string): number {

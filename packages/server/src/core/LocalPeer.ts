@@ -1,4 +1,4 @@
-import type { ServerMessage } from '@pbx-peers/protocol';
+import type { ExtensionStatus, ServerMessage } from '@pbx-peers/protocol';
 import type { PeerLink } from './PeerLink.js';
 import { SerialQueue } from './SerialQueue.js';
 
@@ -23,6 +23,12 @@ export class LocalPeer {
    * call is both in the register catch-up list and broadcast.
    */
   readonly announcedCalls = new Set<string>();
+  /**
+   * The extension status this peer last learned (from `init`, `status`, or `ready` implied by registering).
+   * An extension event repeating it is not sent: with a backend whose notices arrive late, a `ready`
+   * published before this peer's own `init` or `deregister` would otherwise reach it after them.
+   */
+  knownStatus: ExtensionStatus | undefined;
   closed = false;
   readonly queue: SerialQueue;
 

@@ -2,6 +2,7 @@ import type {
   ClientMessage,
   ClientMessageOf,
   ErrorCode,
+  ExtensionStatus,
   RequestId,
   RequestType,
   ResponseFor,
@@ -150,8 +151,8 @@ export class Switchboard {
       peer.peerId = peerId;
       this.peersById.set(peerId, peer);
     }
-    const registeredCount = await this.deps.backend.registeredCount(peer.extensionId);
-    this.respond(peer, request, { status: registeredCount > 0 ? 'ready' : 'offline', peerId: peer.peerId });
+    const status = await this.extensionStatus(peer);
+    this.respond(peer, request, { status, peerId: peer.peerId });
   }
 
   private async register(peer: LocalPeer, request: ClientMessageOf<'register'>): Promise<void> {
@@ -179,6 +180,7 @@ export class Switchboard {
     }
     peer.registered = true;
     const registration = await this.deps.backend.addRegistered(peer.extensionId, request.peerId);
+    peer.knownStatus = 'ready';
     this.respond(peer, request, { status: 'registered' });
     for (const call of registration.ringingCalls) {
       this.applyNotice(peer, { kind: 'ringing', callId: call.callId, ...optionalName(call.name) });
@@ -193,8 +195,7 @@ export class Switchboard {
   }
 
   private async status(peer: LocalPeer, request: ClientMessageOf<'status'>): Promise<void> {
-    const registeredCount = await this.deps.backend.registeredCount(peer.extensionId);
-    this.respond(peer, request, { status: registeredCount > 0 ? 'ready' : 'offline' });
+    this.respond(peer, request, { status: await this.extensionStatus(peer) });
   }
 
   private async call(peer: LocalPeer, request: ClientMessageOf<'call'>): Promise<void> {
@@ -289,6 +290,13 @@ export class Switchboard {
   }
 
   // ------------------------------------------------------------------ shared steps
+
+  /** Reads the extension's status and remembers that this peer now knows it. */
+  private async extensionStatus(peer: LocalPeer): Promise<ExtensionStatus> {
+    const status = (await this.deps.backend.registeredCount(peer.extensionId)) > 0 ? 'ready' : 'offline';
+    peer.knownStatus = status;
+    return status;
+  }
 
   private async leaveRegistered(peer: LocalPeer): Promise<PresenceChange> {
     peer.registered = false;
@@ -416,7 +424,8 @@ export class Switchboard {
           reason: notice.reason,
         });
       case 'extension':
-        if (!peer.initialized || peer.registered) return;
+        if (!peer.initialized || peer.registered || peer.knownStatus === notice.status) return;
+        peer.knownStatus = notice.status;
         return peer.send({ type: 'event', topic: 'extension', status: notice.status });
       case 'signal':
         if (session?.callId !== notice.callId || session.state !== 'connected') return;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBackend } from '../../src/backend/MemoryBackend.js';
 import { EXTENSION_REMOVED_CLOSE_CODE } from '../../src/core/Switchboard.js';
-import { LaggingBackend } from './LaggingBackend.js';
+import { LaggingBackend } from '../support/LaggingBackend.js';
 import { createHarness, type FakePeer, type Harness, PASSWORD, settle } from './switchboardHarness.js';
 
 async function agent(harness: Harness): Promise<FakePeer> {
@@ -165,7 +165,7 @@ describe('Switchboard state rules', () => {
 describe('Switchboard ordering under a lagging (networked) backend', () => {
   for (let seed = 1; seed <= 16; seed++) {
     it(`agents never see claimed or abandoned before ringing, nor ringing twice (seed ${seed})`, async () => {
-      const harness = createHarness({ backend: new LaggingBackend(seed) });
+      const harness = createHarness({ backend: new LaggingBackend({ seed }) });
       let state = seed;
       const random = (n: number) => {
         state = (state * 48271) % 2147483647;
@@ -275,7 +275,7 @@ describe('Switchboard ordering under a lagging (networked) backend', () => {
 
   it('the answering peer gets its connected response before the first signal, under lag', async () => {
     for (const seed of [11, 12, 13, 14]) {
-      const harness = createHarness({ backend: new LaggingBackend(seed) });
+      const harness = createHarness({ backend: new LaggingBackend({ seed }) });
       const agentPeer = await agent(harness);
       const caller = await harness.peer().init();
       const callId = await ringingCall(caller);

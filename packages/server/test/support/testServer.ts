@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { type RunningServer, type StartServerOptions, startServer } from '../../src/startServer.js';
+import { hashPassword } from '../../src/store/passwordHash.js';
+import { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
+import { type ConnectOptions, WireClient } from './WireClient.js';
+
+export interface TestExtension {
+  id: string;
+  /** Defaults to the id. */
+  name?: string;
+  password: string;
+}
+
+/** Server options (the store is always the test server's own) plus the extensions to create. */
+export type TestServerOptions = Omit<Partial<StartServerOptions>, 'store'> & { extensions?: TestExtension[] };
+
+export interface TestServer {
+  server: RunningServer;
+  store: SqliteExtensionStore;
+  /** `ws://127.0.0.1:PORT/peers/<extensionId>`. */
+  wsUrl(extensionId: string): string;
+  /** Opens a WebSocket to an extension; `close()` closes it. */
+  connect(extensionId: string, options?: ConnectOptions): Promise<WireClient>;
+  /** An initialized peer of the extension. */
+  peer(extensionId: string, label?: string): Promise<WireClient>;
+  /** An initialized peer registered with `password` (asserted). */
+  agent(extensionId: string, password: string, label?: string): Promise<WireClient>;
+  /** Closes every client it opened, then the server, then the store. */
+  close(): Promise<void>;
+}
+
+/** Hashing is deliberately slow; a password's hash is computed once per test process and reused. */
+const passwordHashes = new Map<string, Promise<string>>();
+function cachedHash(password: string): Promise<string> {
+  let hash = passwordHashes.get(password);
+  if (hash === undefined) {
+    hash = hashPassword(password);
+    passwordHashes.set(password, hash);
+  }
+  return hash;
+}
+
+/** The real server on a free port with its own in-memory SQLite store, logging nothing. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { extensions = [], ...serverOptions } = options;
+  const store = SqliteExtensionStore.open(':memory:');
+  let server: RunningServer;
+  try {
+    for (const extension of extensions) {
+      await store.add({
+        id: extension.id,
+        name: extension.name ?? extension.id,
+        passwordHash: await cachedHash(extension.password),
+      });
+    }
+    server = await startServer({ port: 0, logLevel: 'silent', ...serverOptions, store });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+
+  const clients = new Set<WireClient>();
+  const wsUrl = (extensionId: string) =>
+    `${server.url.replace(/^http/, 'ws')}/peers/${encodeURIComponent(extensionId)}`;
+  const connect = async (extensionId: string, connectOptions: ConnectOptions = {}) => {
+    const client = await WireClient.connect(wsUrl(extensionId), connectOptions);
+    clients.add(client);
+    return client;
+  };
+  const peer = async (extensionId: string, label?: string) => {
+    const client = await connect(extensionId, label === undefined ? {} : { label });
+    await client.init();
+    return client;
+  };
+
+  return {
+    server,
+    store,
+    wsUrl,
+    connect,
+    peer,
+    async agent(extensionId, password, label) {
+      const client = await peer(extensionId, label);
+      const reply = await client.register(password);
+      assert.equal(reply.status, 'registered', `${client.label}: register failed: ${JSON.stringify(reply)}`);
+      return client;
+    },
+    async close() {
+      await Promise.all([...clients].map((client) => client.close()));
+      await server.close();
+      await store.close();
+    },
+  };
+}
