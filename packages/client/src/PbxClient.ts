@@ -3,6 +3,7 @@ import {
   type ErrorMessage,
   type ExtensionEvent,
   type JsonValue,
+  parseServerMessage,
   type RequestId,
   type RequestType,
   type ResponseFor,
@@ -15,7 +16,6 @@ import {
 import { ConnectionClosedError } from './ConnectionClosedError.js';
 import { ConnectionFailedError } from './ConnectionFailedError.js';
 import { ProtocolError } from './ProtocolError.js';
-import { parseServerMessage } from './parseServerMessage.js';
 import { RequestTimeoutError } from './RequestTimeoutError.js';
 import { TypedEmitter } from './TypedEmitter.js';
 import { WEBSOCKET_OPEN, type WebSocketConstructorLike, type WebSocketLike } from './WebSocketLike.js';

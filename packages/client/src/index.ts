@@ -3,6 +3,7 @@
  * `PbxClient` that defaults to the `ws` package.
  */
 export type * from '@pbx-peers/protocol';
+export { parseServerMessage, type ServerMessageParse } from '@pbx-peers/protocol';
 export { ConnectionClosedError } from './ConnectionClosedError.js';
 export { ConnectionFailedError } from './ConnectionFailedError.js';
 export {
@@ -13,7 +14,6 @@ export {
   type PbxClientOptions,
 } from './PbxClient.js';
 export { ProtocolError } from './ProtocolError.js';
-export { parseServerMessage, type ServerMessageParse } from './parseServerMessage.js';
 export { RequestTimeoutError } from './RequestTimeoutError.js';
 export { TypedEmitter } from './TypedEmitter.js';
 export type { WebSocketConstructorLike, WebSocketLike } from './WebSocketLike.js';

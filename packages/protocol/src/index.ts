@@ -1,2 +1,3 @@
 export * from './messages.js';
 export * from './parseClientMessage.js';
+export * from './parseServerMessage.js';

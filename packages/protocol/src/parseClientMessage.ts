@@ -1,3 +1,4 @@
+import { anyJson, type FieldRule, fieldProblem, text } from './fieldRules.js';
 import {
   type ClientMessage,
   type ClientMessageOf,
@@ -17,17 +18,6 @@ import {
 
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
 
-interface FieldRule {
-  optional: boolean;
-  /** Returns what is wrong with a present value, or undefined when it is acceptable. */
-  problem(value: unknown): string | undefined;
-}
-
-const text: FieldRule = {
-  optional: false,
-  problem: (value) => (typeof value === 'string' ? undefined : 'must be a string'),
-};
-
 const MAX_NAME_CODE_POINTS = 64;
 const callerName: FieldRule = {
   optional: true,
@@ -39,8 +29,6 @@ const callerName: FieldRule = {
       : `must be 1 to ${MAX_NAME_CODE_POINTS} characters`;
   },
 };
-
-const anyJson: FieldRule = { optional: false, problem: () => undefined };
 
 type FieldRules<T extends ClientMessageType> = {
   [F in Exclude<keyof ClientMessageOf<T>, 'type' | 'id'>]-?: FieldRule;
@@ -112,19 +100,12 @@ export function validateClientMessage(value: unknown): ParseResult {
     return badRequest(`${shown} Expected one of: ${clientMessageTypes.join(', ')}.`, undefined, id);
   }
   const rules: Record<string, FieldRule> = fieldRules[type];
+  const problem = fieldProblem(input, rules);
+  if (problem !== undefined) return badRequest(`${problem} for "${type}".`, type, id);
+  // Only the contract's fields go on: unknown fields are ignored, as the protocol says.
   const message: Record<string, unknown> = { type };
   if (id !== undefined) message.id = id;
-  for (const field in rules) {
-    const rule = rules[field] as FieldRule;
-    const fieldValue = input[field];
-    if (fieldValue === undefined) {
-      if (rule.optional) continue;
-      return badRequest(`"${field}" is required for "${type}".`, type, id);
-    }
-    const problem = rule.problem(fieldValue);
-    if (problem !== undefined) return badRequest(`"${field}" ${problem}.`, type, id);
-    message[field] = fieldValue;
-  }
+  for (const field in rules) if (input[field] !== undefined) message[field] = input[field];
   // Sound because `fieldRules` is typed field-for-field against the union and every rule passed.
   return { ok: true, message: message as unknown as ClientMessage };
 }

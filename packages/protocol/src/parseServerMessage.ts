@@ -1,61 +1,38 @@
-import {
-  type DisconnectReason,
-  type ErrorCode,
-  type ErrorMessage,
-  isClientMessageType,
-  type RegisterFailureReason,
-  type RequestType,
-  type ResponseFor,
-  type ServerEvent,
-  type ServerMessage,
-  type ServerMessageType,
-  type SignalDelivery,
-} from '@pbx-peers/protocol';
+import { anyJson, type FieldRule, fieldProblem, oneOf, optionalText, text } from './fieldRules.js';
+import type {
+  DisconnectReason,
+  ErrorCode,
+  ErrorMessage,
+  RegisterFailureReason,
+  RequestType,
+  ResponseFor,
+  ServerEvent,
+  ServerMessage,
+  ServerMessageType,
+  SignalDelivery,
+} from './messages.js';
+import { isClientMessageType } from './parseClientMessage.js';
 
 /**
- * Validation at the client's edge: a text frame from the server becomes a typed `ServerMessage`, or a
- * reason why it is not one. The client's promises and events promise the protocol types (an `init`
+ * Validation at a client's edge: a text frame from the server becomes a typed `ServerMessage`, or a
+ * reason why it is not one. A client's promises and events promise the protocol types (an `init`
  * response has a string `peerId`, a `ringing` response a `callId`, ...), so every field a type declares
  * is checked, not only the discriminants. Unknown extra fields pass through, as the protocol allows.
  *
  * Strict on purpose about status words and error codes too: a word this client does not know would
- * break the exhaustive `switch`es its users write over these unions, so such a frame is refused (the
- * client reports it as an `invalidMessage` event) rather than passed on mistyped.
+ * break the exhaustive `switch`es its users write over these unions, so such a frame is refused (the SDK
+ * reports it as an `invalidMessage` event) rather than passed on mistyped.
  */
 
 export type ServerMessageParse = { ok: true; message: ServerMessage } | { ok: false; reason: string };
 
-interface FieldCheck {
-  optional: boolean;
-  /** Returns what is wrong with a present value, or undefined when it is acceptable. */
-  problem(value: unknown): string | undefined;
-}
-
-const text: FieldCheck = {
-  optional: false,
-  problem: (value) => (typeof value === 'string' ? undefined : 'must be a string'),
-};
-const optionalText: FieldCheck = { ...text, optional: true };
-const anyJson: FieldCheck = { optional: false, problem: () => undefined };
-
-/** `words` is a record rather than an array so that the compiler demands every member of `Word`. */
-function oneOf<Word extends string>(words: Record<Word, true>, optional = false): FieldCheck {
-  return {
-    optional,
-    problem: (value) =>
-      typeof value === 'string' && Object.hasOwn(words, value)
-        ? undefined
-        : `must be one of ${Object.keys(words).join(', ')}`,
-  };
-}
-
-const requestId: FieldCheck = {
+const requestId: FieldRule = {
   optional: true,
   problem: (value) =>
     typeof value === 'string' || typeof value === 'number' ? undefined : 'must be a string or a number',
 };
 
-const clientMessageType: FieldCheck = {
+const clientMessageType: FieldRule = {
   optional: true,
   problem: (value) => (isClientMessageType(value) ? undefined : 'must be a client message type'),
 };
@@ -87,16 +64,13 @@ type WithStatus<M extends { status: string }, S extends string> = M extends unkn
  * One check per field of `M` other than the already-dispatched `Discriminants`. The mapped type makes
  * the compiler demand exactly the fields the protocol type declares, so the tables below cannot drift.
  */
-type FieldChecks<M, Discriminants extends PropertyKey> = {
-  [F in Exclude<keyof M, Discriminants>]-?: FieldCheck;
+type FieldRules<M, Discriminants extends PropertyKey> = {
+  [F in Exclude<keyof M, Discriminants>]-?: FieldRule;
 };
 
 type ResponseChecks = {
   [R in RequestType]: {
-    [S in ResponseFor<R>['status']]: FieldChecks<
-      WithStatus<ResponseFor<R>, S>,
-      'type' | 'request' | 'status'
-    >;
+    [S in ResponseFor<R>['status']]: FieldRules<WithStatus<ResponseFor<R>, S>, 'type' | 'request' | 'status'>;
   };
 };
 
@@ -115,7 +89,7 @@ const responseChecks: ResponseChecks = {
 
 type EventChecks = {
   [T in ServerEvent['topic']]: {
-    [S in Extract<ServerEvent, { topic: T }>['status']]: FieldChecks<
+    [S in Extract<ServerEvent, { topic: T }>['status']]: FieldRules<
       WithStatus<Extract<ServerEvent, { topic: T }>, S>,
       'type' | 'topic' | 'status'
     >;
@@ -133,9 +107,9 @@ const eventChecks: EventChecks = {
   },
 };
 
-const signalChecks: FieldChecks<SignalDelivery, 'type'> = { callId: text, data: anyJson };
+const signalChecks: FieldRules<SignalDelivery, 'type'> = { callId: text, data: anyJson };
 
-const errorChecks: FieldChecks<ErrorMessage, 'type'> = {
+const errorChecks: FieldRules<ErrorMessage, 'type'> = {
   code: oneOf(errorCodes),
   message: text,
   request: clientMessageType,
@@ -148,40 +122,27 @@ type Frame = Record<string, unknown>;
 const checksByType: { [T in ServerMessageType]: (frame: Frame) => string | undefined } = {
   response: (frame) => checkByTable(frame, 'request', responseChecks, 'status'),
   event: (frame) => checkByTable(frame, 'topic', eventChecks, 'status'),
-  signal: (frame) => checkFields(frame, signalChecks),
-  error: (frame) => checkFields(frame, errorChecks),
+  signal: (frame) => fieldProblem(frame, signalChecks),
+  error: (frame) => fieldProblem(frame, errorChecks),
 };
 
 /** Looks the frame's two discriminants up in a two-level table, then checks the remaining fields. */
 function checkByTable(
   frame: Frame,
   outerKey: string,
-  table: Record<string, Record<string, Record<string, FieldCheck>>>,
+  table: Record<string, Record<string, Record<string, FieldRule>>>,
   innerKey: string,
 ): string | undefined {
   const outer = frame[outerKey];
   if (typeof outer !== 'string' || !Object.hasOwn(table, outer)) {
     return `"${outerKey}" must be one of ${Object.keys(table).join(', ')}`;
   }
-  const byInner = table[outer] as Record<string, Record<string, FieldCheck>>;
+  const byInner = table[outer] as Record<string, Record<string, FieldRule>>;
   const inner = frame[innerKey];
   if (typeof inner !== 'string' || !Object.hasOwn(byInner, inner)) {
     return `"${innerKey}" must be one of ${Object.keys(byInner).join(', ')} for ${outerKey} "${outer}"`;
   }
-  return checkFields(frame, byInner[inner] as Record<string, FieldCheck>);
-}
-
-function checkFields(frame: Frame, checks: Record<string, FieldCheck>): string | undefined {
-  for (const [field, check] of Object.entries(checks)) {
-    const value = frame[field];
-    if (value === undefined) {
-      if (check.optional) continue;
-      return `"${field}" is required`;
-    }
-    const problem = check.problem(value);
-    if (problem !== undefined) return `"${field}" ${problem}`;
-  }
-  return undefined;
+  return fieldProblem(frame, byInner[inner] as Record<string, FieldRule>);
 }
 
 /** Parses and validates one text frame from the server. */
