@@ -1,0 +1,329 @@
+import type { ExtensionStatus, JsonValue, ResponseFor, SessionEvent } from '@pbx-peers/client';
+import { CallView } from '../shared/CallView.js';
+import { ConnectionBanner } from '../shared/ConnectionBanner.js';
+import { type CallEndReason, describeCallEnd } from '../shared/describeCallEnd.js';
+import { byId } from '../shared/el.js';
+import { formatDuration } from '../shared/formatDuration.js';
+import { hydrateIcons, icon } from '../shared/icon.js';
+import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
+import { PeerSession } from '../shared/PeerSession.js';
+import { fetchExtension, peersUrl } from '../shared/pageExtension.js';
+import { ReconnectingClient } from '../shared/ReconnectingClient.js';
+import { rtcConfiguration } from '../shared/rtcConfiguration.js';
+import { showView } from '../shared/showView.js';
+import { testHook } from '../shared/testHook.js';
+import { callerName } from './callerName.js';
+
+/** Where the visitor's call is. Each state carries exactly what it owns (media, session, view). */
+type CallState =
+  | { kind: 'idle' }
+  | { kind: 'preparing' }
+  | { kind: 'ringing'; callId: string; media: LocalMedia; startedAt: number; ice: PrefetchedConfiguration }
+  | {
+      kind: 'connected';
+      callId: string;
+      media: LocalMedia;
+      view: CallView;
+      session: PeerSession | undefined;
+      /** Signals that arrive before the RTCPeerConnection exists (its ICE servers are being fetched). */
+      pending: JsonValue[];
+    }
+  | { kind: 'ended'; reason: CallEndReason };
+
+/** ICE servers fetched when the call was placed, so that the offer goes out as soon as someone answers. */
+interface PrefetchedConfiguration {
+  configuration: Promise<RTCConfiguration>;
+  fetchedAt: number;
+}
+
+/** TURN credentials live at least a minute; a configuration older than this is fetched again. */
+const ICE_CONFIGURATION_MAX_AGE_MS = 30_000;
+
+/** The visitor's page, `/ext/<id>`: shows whether anyone is there, and places one call at a time. */
+export class CallerPage {
+  readonly #extensionId: string;
+  readonly #connection: ReconnectingClient;
+  readonly #banner = new ConnectionBanner(byId('connection-banner'));
+  readonly #root = byId('extension-name').closest('.card') as HTMLElement;
+  readonly #title = byId('extension-name');
+  readonly #status = byId('extension-status');
+  readonly #form = byId<HTMLFormElement>('view-idle');
+  readonly #nameInput = byId<HTMLInputElement>('caller-name');
+  readonly #callButton = byId<HTMLButtonElement>('call-button');
+  readonly #callAgainButton = byId<HTMLButtonElement>('call-again');
+  readonly #callError = byId('call-error');
+  readonly #availabilityHint = byId('availability-hint');
+  readonly #unsupported = byId('unsupported');
+  readonly #ringingElapsed = byId('ringing-elapsed');
+  readonly #callContainer = byId('view-call');
+  #extensionName = '';
+  #extensionStatus: ExtensionStatus | undefined;
+  #state: CallState = { kind: 'idle' };
+  #ringTimer: ReturnType<typeof setInterval> | undefined;
+  readonly #browserProblem = webRtcProblem();
+
+  constructor(extensionId: string) {
+    this.#extensionId = extensionId;
+    this.#connection = new ReconnectingClient({
+      url: peersUrl(extensionId),
+      onInit: (init) => this.#setExtensionStatus(init.status),
+    });
+  }
+
+  start(): void {
+    hydrateIcons();
+    void this.#loadExtension();
+    if (this.#browserProblem !== undefined) {
+      this.#unsupported.textContent = this.#browserProblem.message;
+      this.#unsupported.hidden = false;
+    }
+
+    this.#form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.#placeCall();
+    });
+    this.#callAgainButton.addEventListener('click', () => void this.#placeCall());
+    byId('ended-back').addEventListener('click', () => {
+      this.#state = { kind: 'idle' };
+      showView(this.#root, 'idle', this.#nameInput);
+    });
+    byId('preparing-cancel').addEventListener('click', () => this.#cancelPreparing());
+    byId('ringing-hangup').addEventListener('click', () => this.#hangUp());
+
+    const { client } = this.#connection;
+    client.on('extension', (event) => this.#setExtensionStatus(event.status));
+    client.on('session', (event) => this.#onSession(event));
+    client.on('signal', ({ callId, data }) => {
+      const state = this.#state;
+      if (state.kind !== 'connected' || state.callId !== callId) return;
+      if (state.session === undefined) state.pending.push(data);
+      else state.session.handleSignal(data);
+    });
+    this.#connection.on('state', (state) => {
+      this.#banner.show(state);
+      // Offline or online, what the page last heard about the extension no longer holds (while
+      // disconnected) or was just refreshed by `init`; either way the buttons follow.
+      if (state !== 'online') this.#extensionStatus = undefined;
+      this.#render();
+    });
+    this.#connection.on('lost', () => this.#finish('connection-lost'));
+    this.#banner.show(this.#connection.state);
+    this.#render();
+    this.#connection.start();
+  }
+
+  async #loadExtension(): Promise<void> {
+    try {
+      const extension = await fetchExtension(this.#extensionId);
+      this.#setExtensionName(extension?.name ?? this.#extensionId);
+    } catch {
+      // The id as the title will do: the call itself does not need the name.
+      this.#setExtensionName(this.#extensionId);
+    }
+  }
+
+  #setExtensionName(name: string): void {
+    this.#extensionName = name;
+    this.#title.textContent = name;
+    document.title = `Call ${name}`;
+  }
+
+  #setExtensionStatus(status: ExtensionStatus | undefined): void {
+    this.#extensionStatus = status;
+    this.#render();
+  }
+
+  /** The status pill, the Call buttons and the hint under them. */
+  #render(): void {
+    const status = this.#extensionStatus;
+    const connection = this.#connection.state;
+    if (status === 'ready') {
+      this.#status.dataset.state = 'ready';
+      this.#status.textContent = 'Ready';
+    } else if (status === 'offline') {
+      this.#status.dataset.state = 'offline';
+      this.#status.textContent = 'Offline';
+    } else {
+      this.#status.dataset.state = 'connecting';
+      this.#status.textContent =
+        connection === 'gone'
+          ? 'Unavailable'
+          : connection === 'reconnecting'
+            ? 'Reconnecting…'
+            : 'Connecting…';
+    }
+    const canCall = status === 'ready' && this.#browserProblem === undefined && this.#connection.online;
+    this.#callButton.disabled = !canCall;
+    this.#callAgainButton.disabled = !canCall;
+    this.#availabilityHint.textContent =
+      status === 'offline'
+        ? 'Nobody is available right now. This page updates by itself when someone is.'
+        : status === undefined && connection === 'reconnecting'
+          ? 'Waiting for the connection to come back…'
+          : '';
+  }
+
+  async #placeCall(): Promise<void> {
+    if (this.#state.kind !== 'idle' && this.#state.kind !== 'ended') return;
+    if (this.#callButton.disabled && this.#callAgainButton.disabled) return;
+    this.#callError.hidden = true;
+    const name = callerName(this.#nameInput.value);
+    const preparing: CallState = { kind: 'preparing' };
+    this.#state = preparing;
+    showView(this.#root, 'preparing', true);
+
+    const ice: PrefetchedConfiguration = { configuration: rtcConfiguration(), fetchedAt: Date.now() };
+    let media: LocalMedia;
+    try {
+      media = await LocalMedia.acquire();
+    } catch (error) {
+      if (this.#state !== preparing) return;
+      this.#backToIdle(error instanceof MediaAccessError ? error.message : mediaProblem('failed').message);
+      return;
+    }
+    if (this.#state !== preparing) {
+      media.stop();
+      return;
+    }
+
+    let response: ResponseFor<'call'>;
+    try {
+      response = await this.#connection.client.call(name);
+    } catch {
+      media.stop();
+      if (this.#state === preparing) {
+        this.#backToIdle('The call could not be placed because the connection to the server failed.');
+      }
+      return;
+    }
+    if (this.#state !== preparing) {
+      // Cancelled while the request was on its way.
+      media.stop();
+      if (response.status === 'ringing') this.#connection.client.end(response.callId).catch(() => undefined);
+      return;
+    }
+    if (response.status === 'unavailable') {
+      media.stop();
+      this.#showEnded('unavailable');
+      return;
+    }
+    this.#state = { kind: 'ringing', callId: response.callId, media, startedAt: Date.now(), ice };
+    this.#startRingTimer();
+    showView(this.#root, 'ringing', byId('ringing-hangup'));
+  }
+
+  #backToIdle(error: string): void {
+    this.#state = { kind: 'idle' };
+    this.#callError.replaceChildren(icon('alert'), document.createTextNode(error));
+    this.#callError.hidden = false;
+    showView(this.#root, 'idle', this.#callButton.disabled ? this.#nameInput : this.#callButton);
+  }
+
+  #cancelPreparing(): void {
+    if (this.#state.kind !== 'preparing') return;
+    this.#state = { kind: 'idle' };
+    showView(this.#root, 'idle', this.#callButton);
+  }
+
+  #onSession(event: SessionEvent): void {
+    const state = this.#state;
+    if ((state.kind !== 'ringing' && state.kind !== 'connected') || state.callId !== event.callId) return;
+    if (event.status === 'connected' && state.kind === 'ringing') void this.#connect(state);
+    else if (event.status === 'disconnected') this.#finish(event.reason);
+  }
+
+  async #connect(ringing: Extract<CallState, { kind: 'ringing' }>): Promise<void> {
+    const { callId, media, ice } = ringing;
+    this.#stopRingTimer();
+    const peerName = this.#extensionName || this.#extensionId;
+    const view = new CallView({ peerName, media, onHangUp: () => this.#hangUp() });
+    const state: CallState = { kind: 'connected', callId, media, view, session: undefined, pending: [] };
+    this.#state = state;
+    this.#callContainer.replaceChildren(view.root);
+    this.#root.parentElement?.classList.add('in-call');
+    showView(this.#root, 'call', view.hangUpButton);
+
+    const configuration = await (Date.now() - ice.fetchedAt < ICE_CONFIGURATION_MAX_AGE_MS
+      ? ice.configuration
+      : rtcConfiguration());
+    if (this.#state !== state) return;
+    const client = this.#connection.client;
+    const session = new PeerSession({
+      role: 'offerer',
+      configuration,
+      localStream: media.stream,
+      sendSignal: (data) => {
+        try {
+          client.signal(callId, data);
+        } catch {
+          // The connection is gone; its close ends the call.
+        }
+      },
+      onRemoteStream: (stream) => view.setRemoteStream(stream),
+      onConnectionState: (connectionState) => {
+        view.setConnectionState(connectionState);
+        if (connectionState === 'failed') this.#hangUp('media-failed');
+      },
+      onError: () => this.#hangUp('media-failed'),
+    });
+    state.session = session;
+    testHook.pc = session.pc;
+    for (const data of state.pending.splice(0)) session.handleSignal(data);
+    session.start();
+  }
+
+  /** This side ends the call: tells the server, then cleans up. */
+  #hangUp(reason: CallEndReason = 'you-hung-up'): void {
+    const state = this.#state;
+    if (state.kind !== 'ringing' && state.kind !== 'connected') return;
+    this.#connection.client.end(state.callId).catch(() => undefined);
+    this.#finish(reason === 'you-hung-up' && state.kind === 'ringing' ? 'cancelled' : reason);
+  }
+
+  /** The call is over (for whatever reason): releases everything it held and says why. */
+  #finish(reason: CallEndReason): void {
+    const state = this.#state;
+    if (state.kind === 'preparing') {
+      this.#backToIdle('The connection to the server dropped. Please try again.');
+      return;
+    }
+    if (state.kind !== 'ringing' && state.kind !== 'connected') return;
+    this.#stopRingTimer();
+    if (state.kind === 'connected') {
+      state.session?.close();
+      state.view.destroy();
+      this.#root.parentElement?.classList.remove('in-call');
+      testHook.pc = null;
+    }
+    state.media.stop();
+    this.#showEnded(reason);
+  }
+
+  #showEnded(reason: CallEndReason): void {
+    this.#state = { kind: 'ended', reason };
+    const text = describeCallEnd(reason, 'caller');
+    byId('ended-title').textContent = text.title;
+    byId('ended-detail').textContent = text.detail;
+    const endedIcon = byId('ended-icon');
+    endedIcon.dataset.tone = text.tone;
+    endedIcon.replaceChildren(icon(text.tone === 'neutral' ? 'hangUp' : 'alert'));
+    this.#render();
+    showView(this.#root, 'ended', true);
+  }
+
+  #startRingTimer(): void {
+    this.#stopRingTimer();
+    const render = () => {
+      const state = this.#state;
+      if (state.kind === 'ringing')
+        this.#ringingElapsed.textContent = formatDuration(Date.now() - state.startedAt);
+    };
+    render();
+    this.#ringTimer = setInterval(render, 1000);
+  }
+
+  #stopRingTimer(): void {
+    clearInterval(this.#ringTimer);
+    this.#ringTimer = undefined;
+  }
+}

@@ -1,0 +1,91 @@
+import { type RunningServer, type StartServerOptions, startServer } from '../../../server/src/startServer.js';
+import { hashPassword } from '../../../server/src/store/passwordHash.js';
+import { SqliteExtensionStore } from '../../../server/src/store/SqliteExtensionStore.js';
+
+export interface WebTestExtension {
+  id: string;
+  name: string;
+  password: string;
+}
+
+export interface WebTestServer {
+  /** `http://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly port: number;
+  readonly store: SqliteExtensionStore;
+  /** The caller page, with an optional query string such as `?relay=1`. */
+  callerUrl(extensionId: string, query?: string): string;
+  agentUrl(extensionId: string, query?: string): string;
+  /**
+   * Stops the server (every WebSocket closes with 1001), waits `downMs`, and starts a new one on the same
+   * port with the same store: what a page sees when the server restarts.
+   */
+  restart(downMs: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+const hashes = new Map<string, Promise<string>>();
+/** scrypt is slow on purpose; each password is hashed once per test process. */
+function cachedHash(password: string): Promise<string> {
+  let hash = hashes.get(password);
+  if (hash === undefined) {
+    hash = hashPassword(password);
+    hashes.set(password, hash);
+  }
+  return hash;
+}
+
+/**
+ * The real pbx-peers server (web routes, API, WebSocket) on a free port, with its own in-memory store
+ * holding `extensions`, serving the built web app from packages/web/dist.
+ */
+export async function startWebServer(
+  extensions: WebTestExtension[],
+  options: Omit<StartServerOptions, 'store' | 'port'> = {},
+): Promise<WebTestServer> {
+  const store = SqliteExtensionStore.open(':memory:');
+  let server: RunningServer;
+  try {
+    for (const extension of extensions) {
+      await store.add({
+        id: extension.id,
+        name: extension.name,
+        passwordHash: await cachedHash(extension.password),
+      });
+    }
+    server = await startServer({ port: 0, logLevel: 'silent', ...options, store });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const port = server.port;
+  const url = server.url;
+  let running: RunningServer | undefined = server;
+  let restarting: Promise<void> | undefined;
+  let closed = false;
+  const page = (path: string, query = '') => `${url}${path}${query}`;
+  return {
+    url,
+    port,
+    store,
+    callerUrl: (id, query) => page(`/ext/${encodeURIComponent(id)}`, query),
+    agentUrl: (id, query) => page(`/ext/${encodeURIComponent(id)}/agent`, query),
+    restart(downMs) {
+      restarting = (async () => {
+        await running?.close();
+        running = undefined;
+        await new Promise((resolve) => setTimeout(resolve, downMs));
+        if (!closed) running = await startServer({ port, logLevel: 'silent', ...options, store });
+      })();
+      return restarting;
+    },
+    async close() {
+      closed = true;
+      // A restart still in progress (a failed test) must not leave a server behind.
+      await restarting?.catch(() => undefined);
+      await running?.close();
+      running = undefined;
+      await store.close();
+    },
+  };
+}
