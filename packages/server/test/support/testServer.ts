@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type RunningServer, type StartServerOptions, startServer } from '../../src/startServer.js';
-import { hashPassword } from '../../src/store/passwordHash.js';
 import { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
+import { cachedPasswordHash } from './cachedPasswordHash.js';
 import { type ConnectOptions, WireClient } from './WireClient.js';
 
 export interface TestExtension {
@@ -29,17 +29,6 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Hashing is deliberately slow; a password's hash is computed once per test process and reused. */
-const passwordHashes = new Map<string, Promise<string>>();
-function cachedHash(password: string): Promise<string> {
-  let hash = passwordHashes.get(password);
-  if (hash === undefined) {
-    hash = hashPassword(password);
-    passwordHashes.set(password, hash);
-  }
-  return hash;
-}
-
 /** The real server on a free port with its own in-memory SQLite store, logging nothing. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { extensions = [], ...serverOptions } = options;
@@ -50,7 +39,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await store.add({
         id: extension.id,
         name: extension.name ?? extension.id,
-        passwordHash: await cachedHash(extension.password),
+        passwordHash: await cachedPasswordHash(extension.password),
       });
     }
     server = await startServer({ port: 0, logLevel: 'silent', ...serverOptions, store });

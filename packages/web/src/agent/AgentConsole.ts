@@ -7,11 +7,12 @@ import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { initials } from '../shared/initials.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
-import { PeerSession } from '../shared/PeerSession.js';
+import type { PeerSession } from '../shared/PeerSession.js';
 import { fetchExtension, peersUrl } from '../shared/pageExtension.js';
 import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
+import { startCallMedia } from '../shared/startCallMedia.js';
 import { testHook } from '../shared/testHook.js';
 import { CallNotifier } from './CallNotifier.js';
 import { Ringer } from './Ringer.js';
@@ -417,26 +418,16 @@ export class AgentConsole {
     const configuration = prepared.value[1];
 
     const view = new CallView({ peerName: call.displayName, media, onHangUp: () => this.#hangUp() });
-    const session = new PeerSession({
+    const session = startCallMedia({
       role: 'answerer',
       configuration,
-      localStream: media.stream,
-      sendSignal: (data) => {
-        try {
-          client.signal(callId, data);
-        } catch {
-          // The connection is gone; its close ends the call.
-        }
-      },
-      onRemoteStream: (stream) => view.setRemoteStream(stream),
-      onConnectionState: (state) => {
-        view.setConnectionState(state);
-        if (state === 'failed') this.#hangUp('media-failed');
-      },
-      onError: () => this.#hangUp('media-failed'),
+      client,
+      callId,
+      media,
+      view,
+      onMediaFailed: () => this.#hangUp('media-failed'),
     });
     this.#active = { callId, media, view, session };
-    testHook.pc = session.pc;
     for (const data of answering.pending.splice(0)) session.handleSignal(data);
     this.#removeCall(callId);
     this.#callArea.replaceChildren(view.root);

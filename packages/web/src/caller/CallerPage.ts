@@ -6,11 +6,12 @@ import { byId } from '../shared/el.js';
 import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
-import { PeerSession } from '../shared/PeerSession.js';
+import type { PeerSession } from '../shared/PeerSession.js';
 import { fetchExtension, peersUrl } from '../shared/pageExtension.js';
 import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
+import { startCallMedia } from '../shared/startCallMedia.js';
 import { testHook } from '../shared/testHook.js';
 import { callerName } from './callerName.js';
 
@@ -248,26 +249,16 @@ export class CallerPage {
       : rtcConfiguration());
     if (this.#state !== state) return;
     const client = this.#connection.client;
-    const session = new PeerSession({
+    const session = startCallMedia({
       role: 'offerer',
       configuration,
-      localStream: media.stream,
-      sendSignal: (data) => {
-        try {
-          client.signal(callId, data);
-        } catch {
-          // The connection is gone; its close ends the call.
-        }
-      },
-      onRemoteStream: (stream) => view.setRemoteStream(stream),
-      onConnectionState: (connectionState) => {
-        view.setConnectionState(connectionState);
-        if (connectionState === 'failed') this.#hangUp('media-failed');
-      },
-      onError: () => this.#hangUp('media-failed'),
+      client,
+      callId,
+      media,
+      view,
+      onMediaFailed: () => this.#hangUp('media-failed'),
     });
     state.session = session;
-    testHook.pc = session.pc;
     for (const data of state.pending.splice(0)) session.handleSignal(data);
     session.start();
   }

@@ -1,6 +1,6 @@
 import { type RunningServer, type StartServerOptions, startServer } from '../../../server/src/startServer.js';
-import { hashPassword } from '../../../server/src/store/passwordHash.js';
 import { SqliteExtensionStore } from '../../../server/src/store/SqliteExtensionStore.js';
+import { cachedPasswordHash } from '../../../server/test/support/cachedPasswordHash.js';
 
 export interface WebTestExtension {
   id: string;
@@ -24,17 +24,6 @@ export interface WebTestServer {
   close(): Promise<void>;
 }
 
-const hashes = new Map<string, Promise<string>>();
-/** scrypt is slow on purpose; each password is hashed once per test process. */
-function cachedHash(password: string): Promise<string> {
-  let hash = hashes.get(password);
-  if (hash === undefined) {
-    hash = hashPassword(password);
-    hashes.set(password, hash);
-  }
-  return hash;
-}
-
 /**
  * The real pbx-peers server (web routes, API, WebSocket) on a free port, with its own in-memory store
  * holding `extensions`, serving the built web app from packages/web/dist.
@@ -50,7 +39,7 @@ export async function startWebServer(
       await store.add({
         id: extension.id,
         name: extension.name,
-        passwordHash: await cachedHash(extension.password),
+        passwordHash: await cachedPasswordHash(extension.password),
       });
     }
     server = await startServer({ port: 0, logLevel: 'silent', ...options, store });
