@@ -41,8 +41,24 @@ export interface RunningServer {
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
-/** Peer and call ids: 16 random bytes (128 bits), URL-safe. */
-const newId = () => randomBytes(16).toString('base64url');
+const ID_BYTES = 16;
+const IDS_PER_DRAW = 256;
+let idPool = Buffer.alloc(0);
+let idOffset = 0;
+
+/**
+ * Peer and call ids: 16 random bytes (128 bits), URL-safe. The bytes come from the CSPRNG 4 KiB at a time
+ * (as crypto.randomUUID does) rather than one call into it per id, which showed in call-setup profiles.
+ */
+const newId = () => {
+  if (idOffset + ID_BYTES > idPool.length) {
+    idPool = randomBytes(ID_BYTES * IDS_PER_DRAW);
+    idOffset = 0;
+  }
+  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
+  idOffset += ID_BYTES;
+  return id;
+};
 
 export async function startServer(startOptions: StartServerOptions = {}): Promise<RunningServer> {
   const {

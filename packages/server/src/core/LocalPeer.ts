@@ -17,12 +17,7 @@ export class LocalPeer {
    */
   registered = false;
   session: LocalSession | undefined;
-  /**
-   * Calls this registered peer has heard `ringing` for and not yet `claimed` or `abandoned`. It
-   * enforces "never `claimed` or `abandoned` before `ringing`" and drops a duplicate `ringing` when a
-   * call is both in the register catch-up list and broadcast.
-   */
-  readonly announcedCalls = new Set<string>();
+  private announced: Set<string> | undefined;
   /**
    * The extension status this peer last learned (from `init`, `status`, or `ready` implied by registering).
    * An extension event repeating it is not sent: with a backend whose notices arrive late, a `ready`
@@ -39,6 +34,17 @@ export class LocalPeer {
     onTaskError: (peer: LocalPeer, error: unknown) => void,
   ) {
     this.queue = new SerialQueue((error) => onTaskError(this, error));
+  }
+
+  /**
+   * Calls this registered peer has heard `ringing` for and not yet `claimed` or `abandoned`. It
+   * enforces "never `claimed` or `abandoned` before `ringing`" and drops a duplicate `ringing` when a
+   * call is both in the register catch-up list and broadcast. Created on first use: most connections
+   * (callers) never register, and an idle connection should cost as little as possible.
+   */
+  get announcedCalls(): Set<string> {
+    this.announced ??= new Set();
+    return this.announced;
   }
 
   get initialized(): boolean {

@@ -1,5 +1,5 @@
-import { type ClientMessageType, clientMessageTypes, type ServerMessage } from '@pbx-peers/protocol';
-import { type Counter, collectDefaultMetrics, Gauge, Counter as PromCounter, Registry } from 'prom-client';
+import type { ClientMessageType, ServerMessage, ServerMessageType } from '@pbx-peers/protocol';
+import { collectDefaultMetrics, Gauge, Counter as PromCounter, Registry } from 'prom-client';
 import type { LocalPeerCounts } from '../core/Switchboard.js';
 import type { CallCounts } from '../core/SwitchboardBackend.js';
 
@@ -14,12 +14,14 @@ type RejectedInput = 'invalid';
 
 /**
  * Prometheus metrics, counted at the edge from the wire messages themselves, so the core carries no
- * instrumentation. Label children are created once: `inc()` on the relay path does no label hashing.
+ * instrumentation. The per-message counters are plain tallies on the relay path (prom-client hashes and
+ * validates the label set on every `inc()`, even through a label child); each scrape folds the tallies
+ * into the counters, so `/metrics` shows the same series with the same values.
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly messagesIn: Map<ClientMessageType | RejectedInput, Counter.Internal>;
-  private readonly messagesOut: PromCounter<'type'>;
+  private readonly messagesIn = new Map<ClientMessageType | RejectedInput, number>();
+  private readonly messagesOut = new Map<ServerMessageType, number>();
   private readonly errors: PromCounter<'code'>;
   private readonly registerFailures: PromCounter<'reason'>;
 
@@ -56,21 +58,18 @@ export class ServerMetrics {
       },
     });
 
-    const messagesIn = new PromCounter({
-      name: 'pbx_peers_messages_in_total',
-      help: 'Messages received, by type; "invalid" for frames rejected at the edge.',
-      labelNames: ['type'],
+    tallyCounter(
+      'pbx_peers_messages_in_total',
+      'Messages received, by type; "invalid" for frames rejected at the edge.',
       registers,
-    });
-    this.messagesIn = new Map(
-      [...clientMessageTypes, 'invalid' as const].map((type) => [type, messagesIn.labels(type)]),
+      this.messagesIn,
     );
-    this.messagesOut = new PromCounter({
-      name: 'pbx_peers_messages_out_total',
-      help: 'Messages sent, by type (response, event, signal, error).',
-      labelNames: ['type'],
+    tallyCounter(
+      'pbx_peers_messages_out_total',
+      'Messages sent, by type (response, event, signal, error).',
       registers,
-    });
+      this.messagesOut,
+    );
     this.errors = new PromCounter({
       name: 'pbx_peers_errors_total',
       help: 'Protocol errors sent, by code.',
@@ -86,11 +85,11 @@ export class ServerMetrics {
   }
 
   messageIn(type: ClientMessageType | RejectedInput): void {
-    this.messagesIn.get(type)?.inc();
+    this.messagesIn.set(type, (this.messagesIn.get(type) ?? 0) + 1);
   }
 
   messageOut(message: ServerMessage): void {
-    this.messagesOut.labels(message.type).inc();
+    this.messagesOut.set(message.type, (this.messagesOut.get(message.type) ?? 0) + 1);
     if (message.type === 'error') this.errors.labels(message.code).inc();
     else if (
       message.type === 'response' &&
@@ -104,4 +103,26 @@ export class ServerMetrics {
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
+}
+
+/**
+ * A counter labelled by `type` whose values live in `tallies` (cumulative, bumped on the hot path) and are
+ * copied in at each scrape. Only types seen at least once appear, as with `inc()`.
+ */
+function tallyCounter(
+  name: string,
+  help: string,
+  registers: Registry[],
+  tallies: ReadonlyMap<string, number>,
+) {
+  return new PromCounter({
+    name,
+    help,
+    labelNames: ['type'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [type, count] of tallies) this.inc({ type }, count);
+    },
+  });
 }

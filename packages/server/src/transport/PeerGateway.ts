@@ -28,6 +28,8 @@ export class PeerGateway {
   private readonly wss: WebSocketServer;
   private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly heartbeat: NodeJS.Timeout;
+  /** Sockets corked during this turn of the event loop, uncorked together once its I/O is handled. */
+  private corked: Duplex[] = [];
 
   constructor(
     private readonly switchboard: Switchboard,
@@ -48,7 +50,9 @@ export class PeerGateway {
 
   /** Handles an HTTP upgrade request; anything but `/peers/<known extension>` is refused with a status. */
   async handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', (error) => this.log.debug({ err: error }, 'upgrade socket error'));
+    // A method, not a closure over this call: a listener that lives as long as the connection must not
+    // keep the upgrade request (headers and all) reachable.
+    socket.on('error', this.onSocketError);
     const pathname = new URL(request.url ?? '/', 'http://upgrade').pathname;
     const extensionId = decodePathSegment(PEERS_PATH.exec(pathname)?.[1]);
     if (extensionId === undefined) return refuse(socket, 404, 'Not Found');
@@ -59,10 +63,15 @@ export class PeerGateway {
     }
     if ((await this.store.get(extensionId)) === undefined) return refuse(socket, 404, 'Not Found');
     if (socket.destroyed) return;
+    const clientAddress = request.socket.remoteAddress ?? 'unknown';
     this.wss.handleUpgrade(request, socket, head, (ws) =>
-      this.accept(ws, extensionId, request.socket.remoteAddress ?? 'unknown'),
+      this.accept(ws, socket, extensionId, clientAddress),
     );
   }
+
+  private readonly onSocketError = (error: Error): void => {
+    this.log.debug({ err: error }, 'upgrade socket error');
+  };
 
   /** Closes every connection with 1001 and waits (bounded) until they are gone. */
   async close(timeoutMs = 3000): Promise<void> {
@@ -81,11 +90,14 @@ export class PeerGateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(ws: WebSocket, extensionId: string, clientAddress: string): void {
+  private accept(ws: WebSocket, socket: Duplex, extensionId: string, clientAddress: string): void {
     const { metrics } = this;
     const send = (message: ServerMessage) => {
       if (ws.readyState !== ws.OPEN) return;
       metrics.messageOut(message);
+      // Frames for one connection produced in the same event-loop turn (a burst of ICE candidates, a
+      // response and the events after it) leave in one write instead of one system call each.
+      if (!socket.writableCorked) this.corkUntilTurnEnds(socket);
       ws.send(JSON.stringify(message));
     };
     const peer = this.switchboard.attach(
@@ -117,6 +129,19 @@ export class PeerGateway {
     ws.on('error', (error) => this.log.debug({ err: error, extensionId }, 'websocket error'));
     ws.on('close', () => peer.detach());
   }
+
+  private corkUntilTurnEnds(socket: Duplex): void {
+    socket.cork();
+    this.corked.push(socket);
+    if (this.corked.length === 1) setImmediate(this.uncorkAll);
+  }
+
+  /** Runs after the I/O callbacks of the current turn; order and content of frames are unchanged. */
+  private readonly uncorkAll = (): void => {
+    const corked = this.corked;
+    this.corked = [];
+    for (const socket of corked) socket.uncork();
+  };
 
   /** A connection that has not answered the previous ping is terminated (protocol section 1). */
   private pingAll(): void {
