@@ -1,14 +1,24 @@
-import type { ExtensionStatus, ServerMessage } from '@pbx-peers/protocol';
+import type { ClientMessage, ExtensionStatus, ServerMessage } from '@pbx-peers/protocol';
 import type { PeerLink } from './PeerLink.js';
-import { SerialQueue } from './SerialQueue.js';
+import { SerialQueue, type TaskOwner } from './SerialQueue.js';
 
 /** The session a peer is in, as this process knows it. */
 export type LocalSession =
   | { callId: string; role: 'caller'; state: 'ringing' }
   | { callId: string; role: 'caller' | 'answerer'; state: 'connected'; otherPeerId: string };
 
-/** One connection attached to this process, with the protocol state the core keeps for it. */
-export class LocalPeer {
+/** The switchboard's side of every peer: one object shared by all, so a peer holds no closures. */
+export interface PeerDispatcher {
+  handle(peer: LocalPeer, message: ClientMessage): void | Promise<void>;
+  detach(peer: LocalPeer): Promise<void>;
+  taskFailed(peer: LocalPeer, error: unknown): void;
+}
+
+/**
+ * One connection attached to this process, with the protocol state the core keeps for it. It is also
+ * what the transport holds (as an `AttachedPeer`): messages and the detach go through its queue.
+ */
+export class LocalPeer implements TaskOwner {
   /** Issued by the first `init`; undefined until then. */
   peerId: string | undefined;
   /**
@@ -31,9 +41,23 @@ export class LocalPeer {
     readonly extensionId: string,
     readonly clientAddress: string,
     private readonly link: PeerLink,
-    onTaskError: (peer: LocalPeer, error: unknown) => void,
+    private readonly dispatcher: PeerDispatcher,
   ) {
-    this.queue = new SerialQueue((error) => onTaskError(this, error));
+    this.queue = new SerialQueue(this);
+  }
+
+  /** Hands over one validated message; it is processed after those before it. */
+  receive(message: ClientMessage): void {
+    this.queue.push(() => this.dispatcher.handle(this, message));
+  }
+
+  /** The connection is gone: ends its session and registration (protocol section 6). */
+  detach(): void {
+    this.queue.push(() => this.dispatcher.detach(this));
+  }
+
+  taskFailed(error: unknown): void {
+    this.dispatcher.taskFailed(this, error);
   }
 
   /**

@@ -1,5 +1,10 @@
 export type Task = () => void | Promise<void>;
 
+/** Who hears about a task that failed. */
+export interface TaskOwner {
+  taskFailed(error: unknown): void;
+}
+
 /**
  * Runs tasks one at a time in the order pushed. Each peer owns one: its own requests and the notices
  * addressed to it share the queue, which is what makes the protocol's per-peer ordering hold even when
@@ -7,31 +12,33 @@ export type Task = () => void | Promise<void>;
  * `claimed` that follow it; a `connected` response precedes the first signal).
  *
  * A task that completes synchronously lets the next one run in the same turn, so relaying a signal costs
- * no promise or timer when the queue is idle.
+ * no promise or timer when the queue is idle. The array is made on first use: an idle connection
+ * should cost as little memory as possible.
  */
 export class SerialQueue {
-  private readonly pending: Task[] = [];
+  private pending: Task[] | undefined;
   private running = false;
 
-  constructor(private readonly onError: (error: unknown) => void) {}
+  constructor(private readonly owner: TaskOwner) {}
 
   push(task: Task): void {
+    this.pending ??= [];
     this.pending.push(task);
-    if (!this.running) this.drain();
+    if (!this.running) this.drain(this.pending);
   }
 
-  private drain(): void {
+  private drain(pending: Task[]): void {
     this.running = true;
-    for (let task = this.pending.shift(); task !== undefined; task = this.pending.shift()) {
+    for (let task = pending.shift(); task !== undefined; task = pending.shift()) {
       let result: void | Promise<void>;
       try {
         result = task();
       } catch (error) {
-        this.onError(error);
+        this.owner.taskFailed(error);
         continue;
       }
       if (result instanceof Promise) {
-        result.catch(this.onError).finally(() => this.drain());
+        result.catch((error: unknown) => this.owner.taskFailed(error)).finally(() => this.drain(pending));
         return;
       }
     }

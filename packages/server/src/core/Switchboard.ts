@@ -13,7 +13,7 @@ import { protocolError } from '@pbx-peers/protocol';
 import { assertNever } from './assertNever.js';
 import type { Clock } from './Clock.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
-import { LocalPeer } from './LocalPeer.js';
+import { LocalPeer, type PeerDispatcher } from './LocalPeer.js';
 import type { Audience, Notice } from './Notice.js';
 import type { PeerLink } from './PeerLink.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
@@ -67,24 +67,26 @@ export class Switchboard {
   private readonly peersById = new Map<string, LocalPeer>();
   private readonly ringTimers = new Map<string, () => void>();
 
+  /** Shared by every peer, so that attaching a connection allocates no closures. */
+  private readonly dispatcher: PeerDispatcher = {
+    handle: (peer, message) => this.handle(peer, message),
+    detach: (peer) => this.detach(peer),
+    taskFailed: (peer, error) => this.failInternally(peer, error),
+  };
+
   constructor(private readonly deps: SwitchboardDependencies) {
     deps.backend.onNotice((extensionId, audience, notice) => this.deliver(extensionId, audience, notice));
   }
 
   attach(extensionId: string, link: PeerLink, clientAddress: string): AttachedPeer {
-    const peer = new LocalPeer(extensionId, clientAddress, link, (failed, error) =>
-      this.failInternally(failed, error),
-    );
+    const peer = new LocalPeer(extensionId, clientAddress, link, this.dispatcher);
     let peers = this.peersByExtension.get(extensionId);
     if (peers === undefined) {
       peers = new Set();
       this.peersByExtension.set(extensionId, peers);
     }
     peers.add(peer);
-    return {
-      receive: (message) => peer.queue.push(() => this.handle(peer, message)),
-      detach: () => peer.queue.push(() => this.detach(peer)),
-    };
+    return peer;
   }
 
   /** Extensions with at least one connection on this process. */

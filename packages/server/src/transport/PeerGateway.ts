@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { parseClientMessage, protocolError, type ServerMessage, SUBPROTOCOL } from '@pbx-peers/protocol';
+import { SUBPROTOCOL } from '@pbx-peers/protocol';
 import type { Logger } from 'pino';
-import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Switchboard } from '../core/Switchboard.js';
-import { TokenBucket } from '../limits/TokenBucket.js';
 import type { ServerMetrics } from '../metrics/ServerMetrics.js';
 import type { ExtensionStore } from '../store/ExtensionStore.js';
+import { type ConnectionServices, connectionOf, PeerConnection } from './PeerConnection.js';
+import { WriteBatcher } from './WriteBatcher.js';
 
 export interface PeerGatewayOptions {
   maxMessageBytes: number;
@@ -26,18 +27,23 @@ const GOING_AWAY = 1001;
  */
 export class PeerGateway {
   private readonly wss: WebSocketServer;
-  private readonly alive = new WeakMap<WebSocket, boolean>();
   private readonly heartbeat: NodeJS.Timeout;
-  /** Sockets corked during this turn of the event loop, uncorked together once its I/O is handled. */
-  private corked: Duplex[] = [];
+  private readonly services: ConnectionServices;
 
   constructor(
     private readonly switchboard: Switchboard,
     private readonly store: ExtensionStore,
-    private readonly metrics: ServerMetrics,
+    metrics: ServerMetrics,
     private readonly log: Logger,
     private readonly options: PeerGatewayOptions,
   ) {
+    this.services = {
+      metrics,
+      log,
+      writes: new WriteBatcher(),
+      messageRate: options.messageRate,
+      messageBurst: options.messageBurst,
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: options.maxMessageBytes,
@@ -91,74 +97,22 @@ export class PeerGateway {
   }
 
   private accept(ws: WebSocket, socket: Duplex, extensionId: string, clientAddress: string): void {
-    const { metrics } = this;
-    const send = (message: ServerMessage) => {
-      if (ws.readyState !== ws.OPEN) return;
-      metrics.messageOut(message);
-      // Frames for one connection produced in the same event-loop turn (a burst of ICE candidates, a
-      // response and the events after it) leave in one write instead of one system call each.
-      if (!socket.writableCorked) this.corkUntilTurnEnds(socket);
-      ws.send(JSON.stringify(message));
-    };
-    const peer = this.switchboard.attach(
-      extensionId,
-      { send, close: (code, reason) => ws.close(code, reason) },
-      clientAddress,
-    );
-    const budget = new TokenBucket(this.options.messageRate, this.options.messageBurst);
-    this.alive.set(ws, true);
-    ws.on('pong', () => this.alive.set(ws, true));
-    ws.on('message', (data: RawData, isBinary: boolean) => {
-      const parsed = isBinary ? undefined : parseClientMessage(rawText(data));
-      if (!budget.take()) {
-        metrics.messageIn('invalid');
-        const context = parsed?.ok ? { request: parsed.message.type, id: parsed.message.id } : {};
-        return send(protocolError('rate-limited', 'Too many messages; this one was dropped.', context));
-      }
-      if (parsed === undefined) {
-        metrics.messageIn('invalid');
-        return send(protocolError('bad-request', 'Binary frames are not accepted; send JSON text.'));
-      }
-      if (!parsed.ok) {
-        metrics.messageIn('invalid');
-        return send(parsed.error);
-      }
-      metrics.messageIn(parsed.message.type);
-      peer.receive(parsed.message);
-    });
-    ws.on('error', (error) => this.log.debug({ err: error, extensionId }, 'websocket error'));
-    ws.on('close', () => peer.detach());
+    const connection = new PeerConnection(ws, socket, this.services);
+    connection.attach(this.switchboard.attach(extensionId, connection, clientAddress));
   }
-
-  private corkUntilTurnEnds(socket: Duplex): void {
-    socket.cork();
-    this.corked.push(socket);
-    if (this.corked.length === 1) setImmediate(this.uncorkAll);
-  }
-
-  /** Runs after the I/O callbacks of the current turn; order and content of frames are unchanged. */
-  private readonly uncorkAll = (): void => {
-    const corked = this.corked;
-    this.corked = [];
-    for (const socket of corked) socket.uncork();
-  };
 
   /** A connection that has not answered the previous ping is terminated (protocol section 1). */
   private pingAll(): void {
     for (const ws of this.wss.clients) {
-      if (this.alive.get(ws) === false) {
+      const connection = connectionOf(ws);
+      if (!connection.alive) {
         ws.terminate();
         continue;
       }
-      this.alive.set(ws, false);
+      connection.alive = false;
       ws.ping();
     }
   }
-}
-
-function rawText(data: RawData): string {
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
 }
 
 function decodePathSegment(segment: string | undefined): string | undefined {
