@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -9,6 +8,7 @@ import { type Clock, systemClock } from './core/Clock.js';
 import { Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
 import { registerWebRoutes } from './http/webRoutes.js';
+import { randomId } from './ids/randomId.js';
 import { MemoryRegisterAttemptLimiter } from './limits/MemoryRegisterAttemptLimiter.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { ExtensionStore } from './store/ExtensionStore.js';
@@ -41,25 +41,6 @@ export interface RunningServer {
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
-const ID_BYTES = 16;
-const IDS_PER_DRAW = 256;
-let idPool = Buffer.alloc(0);
-let idOffset = 0;
-
-/**
- * Peer and call ids: 16 random bytes (128 bits), URL-safe. The bytes come from the CSPRNG 4 KiB at a time
- * (as crypto.randomUUID does) rather than one call into it per id, which showed in call-setup profiles.
- */
-const newId = () => {
-  if (idOffset + ID_BYTES > idPool.length) {
-    idPool = randomBytes(ID_BYTES * IDS_PER_DRAW);
-    idOffset = 0;
-  }
-  const id = idPool.toString('base64url', idOffset, idOffset + ID_BYTES);
-  idOffset += ID_BYTES;
-  return id;
-};
-
 export async function startServer(startOptions: StartServerOptions = {}): Promise<RunningServer> {
   const {
     store: givenStore,
@@ -81,7 +62,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
       options.registerFailureWindow,
     ),
     clock,
-    newId,
+    newId: randomId,
     ringTimeoutMs: options.ringTimeout * 1000,
     onInternalError: (err, peer) => log.error({ err, ...peer }, 'request failed inside the server'),
   });
