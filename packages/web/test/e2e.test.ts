@@ -8,7 +8,7 @@
  * bounded (SHORT for UI, MEDIA for media to flow).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, type TestContext, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { screenshot, writeArtifact } from './support/artifacts.js';
 import { launchChromium } from './support/chromium.js';
@@ -67,6 +67,23 @@ after(async () => {
   await browser?.close();
 });
 
+/**
+ * What every test starts from: its own server for FRONT_DESK, a scope that closes the server and every
+ * page opened with it when the test ends (a given scope may already hold what must close after them),
+ * and the list that collects the pages' errors.
+ */
+async function stage(
+  t: TestContext,
+  options: Parameters<typeof startWebServer>[1] = {},
+  scope = new Scope(),
+) {
+  t.after(() => scope.close());
+  const server = await startWebServer([FRONT_DESK], options);
+  scope.defer(() => server.close());
+  const errors: string[] = [];
+  return { scope, server, errors };
+}
+
 /** Opens a page in its own context, closed with the scope. */
 async function open(
   scope: Scope,
@@ -120,11 +137,7 @@ async function connectCall(caller: Page, agent: Page, callerName: string): Promi
 
 describe('the web app in Chromium', () => {
   test('caller and agent talk: media both ways, answer-to-first-frame measured, hang up ends both', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
 
@@ -186,11 +199,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('two agents ring; when one answers, the call disappears from the other', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const first = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const second = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
@@ -215,11 +224,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('a caller who hangs up while ringing disappears from the agent console', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
     await signIn(agent.page, FRONT_DESK.password);
@@ -237,11 +242,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('a call nobody answers times out: the caller reads "No answer", the agent\'s entry goes', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK], { ringTimeout: 1.5 });
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t, { ringTimeout: 1.5 });
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
     await signIn(agent.page, FRONT_DESK.password);
@@ -255,11 +256,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('without a camera the call is audio-only; with media blocked the page says so and calls nobody', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     await signIn(agent.page, FRONT_DESK.password);
 
@@ -310,11 +307,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('the caller page follows the extension: Offline, Ready when an agent signs in, Offline after sign-out', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const callButton = caller.page.getByRole('button', { name: 'Call', exact: true });
@@ -345,12 +338,9 @@ describe('the web app in Chromium', () => {
 
   test('a call relayed through a real TURN server (coturn, ?relay=1)', async (t) => {
     const scope = new Scope();
-    t.after(() => scope.close());
     const turn = await startTurnServer();
     scope.defer(() => turn.close());
-    const server = await startWebServer([FRONT_DESK], { turnSecret: turn.secret, turnUrls: [turn.url] });
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { server, errors } = await stage(t, { turnSecret: turn.secret, turnUrls: [turn.url] }, scope);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id, '?relay=1'), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id, '?relay=1'), errors);
     await signIn(agent.page, FRONT_DESK.password);
@@ -379,11 +369,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('after the server restarts, the pages reconnect, say the call was lost, and the agent re-registers', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
     await signIn(agent.page, FRONT_DESK.password);
@@ -417,11 +403,7 @@ describe('the web app in Chromium', () => {
   });
 
   test('screenshots of every state, desktop and phone', async (t) => {
-    const scope = new Scope();
-    t.after(() => scope.close());
-    const server = await startWebServer([FRONT_DESK]);
-    scope.defer(() => server.close());
-    const errors: string[] = [];
+    const { scope, server, errors } = await stage(t);
     const shots: string[] = [];
     const shoot = async (opened: OpenedPage, name: string) => shots.push(await screenshot(opened.page, name));
 

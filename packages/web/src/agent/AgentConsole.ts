@@ -8,7 +8,7 @@ import { hydrateIcons, icon } from '../shared/icon.js';
 import { initials } from '../shared/initials.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
 import type { PeerSession } from '../shared/PeerSession.js';
-import { fetchExtension, peersUrl } from '../shared/pageExtension.js';
+import { extensionName, peersUrl } from '../shared/pageExtension.js';
 import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
@@ -147,13 +147,7 @@ export class AgentConsole {
   }
 
   async #loadExtension(): Promise<void> {
-    try {
-      const extension = await fetchExtension(this.#extensionId);
-      this.#setExtensionName(extension?.name ?? this.#extensionId);
-    } catch {
-      // The id as the title will do.
-      this.#setExtensionName(this.#extensionId);
-    }
+    this.#setExtensionName(await extensionName(this.#extensionId));
   }
 
   #setExtensionName(name: string): void {

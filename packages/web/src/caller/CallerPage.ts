@@ -7,7 +7,7 @@ import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
 import type { PeerSession } from '../shared/PeerSession.js';
-import { fetchExtension, peersUrl } from '../shared/pageExtension.js';
+import { extensionName, peersUrl } from '../shared/pageExtension.js';
 import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
@@ -114,13 +114,7 @@ export class CallerPage {
   }
 
   async #loadExtension(): Promise<void> {
-    try {
-      const extension = await fetchExtension(this.#extensionId);
-      this.#setExtensionName(extension?.name ?? this.#extensionId);
-    } catch {
-      // The id as the title will do: the call itself does not need the name.
-      this.#setExtensionName(this.#extensionId);
-    }
+    this.#setExtensionName(await extensionName(this.#extensionId));
   }
 
   #setExtensionName(name: string): void {

@@ -40,3 +40,12 @@ export async function fetchExtension(extensionId: string): Promise<ExtensionInfo
   }
   throw new Error('GET /api/extensions answered an unexpected body');
 }
+
+/** The extension's display name; its id when the name cannot be had (the page works without it). */
+export async function extensionName(extensionId: string): Promise<string> {
+  try {
+    return (await fetchExtension(extensionId))?.name ?? extensionId;
+  } catch {
+    return extensionId;
+  }
+}
