@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
-import { type RunningServer, type StartServerOptions, startServer } from '../../src/startServer.js';
-import { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
-import { cachedPasswordHash } from './cachedPasswordHash.js';
+import type { RunningServer, StartServerOptions } from '../../src/startServer.js';
+import type { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
+import { startServerWithExtensions, type TestExtension } from './startServerWithExtensions.js';
 import { type ConnectOptions, WireClient } from './WireClient.js';
 
-export interface TestExtension {
-  id: string;
-  /** Defaults to the id. */
-  name?: string;
-  password: string;
-}
+export type { TestExtension };
 
 /** Server options (the store is always the test server's own) plus the extensions to create. */
 export type TestServerOptions = Omit<Partial<StartServerOptions>, 'store'> & { extensions?: TestExtension[] };
@@ -32,21 +27,7 @@ export interface TestServer {
 /** The real server on a free port with its own in-memory SQLite store, logging nothing. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const { extensions = [], ...serverOptions } = options;
-  const store = SqliteExtensionStore.open(':memory:');
-  let server: RunningServer;
-  try {
-    for (const extension of extensions) {
-      await store.add({
-        id: extension.id,
-        name: extension.name ?? extension.id,
-        passwordHash: await cachedPasswordHash(extension.password),
-      });
-    }
-    server = await startServer({ port: 0, logLevel: 'silent', ...serverOptions, store });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const { server, store } = await startServerWithExtensions(extensions, serverOptions);
 
   const clients = new Set<WireClient>();
   const wsUrl = (extensionId: string) =>

@@ -1,12 +1,12 @@
 import { type RunningServer, type StartServerOptions, startServer } from '../../../server/src/startServer.js';
-import { SqliteExtensionStore } from '../../../server/src/store/SqliteExtensionStore.js';
-import { cachedPasswordHash } from '../../../server/test/support/cachedPasswordHash.js';
+import type { SqliteExtensionStore } from '../../../server/src/store/SqliteExtensionStore.js';
+import {
+  startServerWithExtensions,
+  type TestExtension,
+} from '../../../server/test/support/startServerWithExtensions.js';
 
-export interface WebTestExtension {
-  id: string;
-  name: string;
-  password: string;
-}
+/** An extension the web tests create; pages show its name, so it is required. */
+export type WebTestExtension = TestExtension & { name: string };
 
 export interface WebTestServer {
   /** `http://127.0.0.1:PORT`. */
@@ -32,21 +32,7 @@ export async function startWebServer(
   extensions: WebTestExtension[],
   options: Omit<StartServerOptions, 'store' | 'port'> = {},
 ): Promise<WebTestServer> {
-  const store = SqliteExtensionStore.open(':memory:');
-  let server: RunningServer;
-  try {
-    for (const extension of extensions) {
-      await store.add({
-        id: extension.id,
-        name: extension.name,
-        passwordHash: await cachedPasswordHash(extension.password),
-      });
-    }
-    server = await startServer({ port: 0, logLevel: 'silent', ...options, store });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  const { server, store } = await startServerWithExtensions(extensions, options);
   const port = server.port;
   const url = server.url;
   let running: RunningServer | undefined = server;
