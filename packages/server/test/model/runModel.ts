@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import fc from 'fast-check';
+import { startSingleModelServer } from './modelServer.js';
+import { programArbitrary } from './programs.js';
+import { RunStats, runProgram } from './runProgram.js';
+
+/**
+ * `npm run test:model -- --runs N --seed S`: the model-based protocol test at any length. Prints the
+ * seed (a failure is replayed with the same one), progress, and on failure the shrunk program; exits 1
+ * on failure.
+ */
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '100' },
+    seed: { type: 'string' },
+    'max-steps': { type: 'string', default: '30' },
+  },
+});
+const runs = Number(values.runs);
+const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
+const maxSteps = Number(values['max-steps']);
+if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed) || !Number.isInteger(maxSteps)) {
+  console.error('Usage: test:model [--runs N] [--seed S] [--max-steps M] (whole numbers)');
+  process.exit(2);
+}
+
+console.log(`model test: ${runs} runs, seed ${seed}, up to ${maxSteps} steps per program`);
+const stats = new RunStats();
+const started = Date.now();
+let attempts = 0;
+const progress = setInterval(() => {
+  console.log(
+    `  ${stats.programs} programs passed (${attempts} tried incl. shrinking), ${stats.steps} steps, ` +
+      `${stats.messageTotal} messages checked, ${((Date.now() - started) / 1000).toFixed(0)} s`,
+  );
+}, 5_000);
+
+const result = await fc.check(
+  fc.asyncProperty(programArbitrary({ maxSlots: 5, maxSteps }), (program) => {
+    attempts++;
+    return runProgram(program, { startServer: startSingleModelServer }, stats);
+  }),
+  { seed, numRuns: runs },
+);
+clearInterval(progress);
+
+const seconds = ((Date.now() - started) / 1000).toFixed(1);
+if (result.failed) {
+  console.error(
+    `\nFAILED after ${result.numRuns} run(s), ${result.numShrinks} shrink(s), in ${seconds} s (seed ${seed}).`,
+  );
+  console.error('Shrunk counterexample:');
+  console.error(JSON.stringify(result.counterexample?.[0], null, 2));
+  console.error(
+    `\n${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`,
+  );
+  console.error(`\nReplay: npm run test:model -- --runs ${runs} --seed ${seed}`);
+  process.exit(1);
+}
+console.log(
+  `passed: ${result.numRuns} programs, ${stats.steps} steps (${stats.racingSteps} with racing outcomes), ` +
+    `${stats.messageTotal} messages checked, in ${seconds} s (seed ${seed})`,
+);
+const kinds = [...stats.messages.entries()].sort(([a], [b]) => a.localeCompare(b));
+console.log(kinds.map(([kind, n]) => `  ${kind}: ${n}`).join('\n'));
