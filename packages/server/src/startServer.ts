@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -76,11 +77,17 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     allowedOrigins: options.allowedOrigins,
     messageRate: options.messageRate,
     messageBurst: options.messageBurst,
+    maxBufferedBytes: options.maxBufferedBytes,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress,
   });
 
   // Request logs are info-level; at warn only failures reach the log.
   const app = Fastify({
     loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
+  });
+  // Every answer, pages, assets, JSON and the 404s alike: a browser must never guess another type.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
   });
   const startedAt = Date.now();
   app.get('/healthz', async () => ({
@@ -89,7 +96,11 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     connections: switchboard.localPeerCounts().connections,
   }));
-  app.get('/metrics', async (_request, reply) => {
+  const metricsAccess = bearerTokenCheck(options.metricsToken);
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsAccess(request.headers.authorization)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+    }
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
   });
@@ -127,6 +138,10 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
         clearInterval(removalCheck);
         const stopAccepting = app.close();
         await gateway.close();
+        // HTTP connections that are not idle keep server.close() waiting: a request whose headers never
+        // finished, a TCP connection that never sent a byte. The WebSockets are closed; nothing else is
+        // worth waiting for.
+        app.server.closeAllConnections();
         await stopAccepting;
         await backend.close();
         if (givenStore === undefined) await store.close();
@@ -135,6 +150,20 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
       return closing;
     },
   };
+}
+
+/**
+ * `--metrics-token`: an empty token leaves the endpoint open. Compared as SHA-256 digests, so the
+ * comparison takes the same time whatever the length or content of the guess.
+ */
+function bearerTokenCheck(token: string): (authorization: string | undefined) => boolean {
+  if (token === '') return () => true;
+  const expected = sha256(`Bearer ${token}`);
+  return (authorization) => authorization !== undefined && timingSafeEqual(sha256(authorization), expected);
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
 }
 
 /** A removed extension's peers are closed within one check interval. */

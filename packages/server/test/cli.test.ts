@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
@@ -21,6 +22,7 @@ import {
   waitForExit,
   waitForListening,
 } from './support/cliProcess.js';
+import { delay } from './support/delay.js';
 
 const STACK_FRAME = '    at ';
 
@@ -327,6 +329,31 @@ describe('pbx-peers CLI', () => {
       server.kill('SIGTERM');
       assert.deepEqual(await waitForExit(server), { code: 0, signal: null });
       assert.ok(existsSync(db), 'serve opened the database it was given');
+    });
+
+    it('exits 0 on SIGTERM within seconds although a request is half-sent and a TCP peer is silent', async () => {
+      server = startCli(['serve', '--port', '0', '--db', db], cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn' }));
+      const { hostname, port } = new URL(await waitForListening(server));
+      const open = (bytes: string) =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(bytes);
+            resolve(socket);
+          });
+          socket.on('error', reject);
+        });
+      // Headers never finished; a connection that never sends a byte.
+      const sockets = await Promise.all([open('GET /healthz HTTP/1.1\r\nHost: x\r\n'), open('')]);
+      try {
+        await delay(100);
+        const signalled = Date.now();
+        server.kill('SIGTERM');
+        assert.deepEqual(await waitForExit(server), { code: 0, signal: null });
+        const seconds = (Date.now() - signalled) / 1000;
+        assert.ok(seconds < 5, `exited ${seconds} s after SIGTERM`);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+      }
     });
   });
 });

@@ -47,16 +47,23 @@ async function runServer(options: ServerOptions): Promise<void> {
   // Loaded here rather than at the top so extension commands do not pay for loading the HTTP stack.
   const { startServer } = await import('../startServer.js');
   const server = await startServer({ ...options });
-  stopOnSignals(server);
+  stopOnSignals(server, options.shutdownTimeout * 1000);
   printLine(`pbx-peers listening on ${server.url}`);
 }
 
-/** The first SIGTERM/SIGINT closes gracefully; a second one exits at once for an impatient operator. */
-function stopOnSignals(server: StoppableServer): void {
+/**
+ * The first SIGTERM/SIGINT closes gracefully, within `deadlineMs`: past it the process exits anyway, with
+ * the failure code and a line saying so. A second signal exits at once for an impatient operator.
+ */
+function stopOnSignals(server: StoppableServer, deadlineMs: number): void {
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(128 + (osConstants.signals[signal] ?? 0));
     stopping = true;
+    setTimeout(() => {
+      printErrorLine(`error: the server did not close within ${deadlineMs / 1000} s; exiting anyway`);
+      process.exit(FAILURE_EXIT_CODE);
+    }, deadlineMs).unref();
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {

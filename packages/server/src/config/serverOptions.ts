@@ -171,6 +171,20 @@ export const serverOptionSpecs = {
     shownDefault: '65536',
     parse: integer(1_024, 16 * 1024 * 1024),
   }),
+  maxBufferedBytes: spec({
+    flag: '--max-buffered-bytes',
+    doc: 'Unsent output one connection may have waiting; beyond it the client is not reading and is closed with code 1008.',
+    defaultValue: 1_048_576,
+    shownDefault: '1048576',
+    parse: integer(4_096, 1024 * 1024 * 1024),
+  }),
+  maxConnectionsPerAddress: spec({
+    flag: '--max-connections-per-address',
+    doc: 'WebSocket connections one client address may hold open at once (more are refused with HTTP 429); 0 means no limit.',
+    defaultValue: 0,
+    shownDefault: '0 (no limit)',
+    parse: integer(0, 10_000_000),
+  }),
   allowedOrigins: spec<string[]>({
     flag: '--allowed-origins',
     doc: 'Comma-separated origins allowed to open a WebSocket (others get HTTP 403); empty or * allows any.',
@@ -241,6 +255,20 @@ export const serverOptionSpecs = {
     shownDefault: '86400',
     parse: seconds(60, 30 * 86_400),
   }),
+  metricsToken: spec({
+    flag: '--metrics-token',
+    doc: 'When set, /metrics answers only requests with the header `Authorization: Bearer <token>` (others get 401).',
+    defaultValue: '',
+    shownDefault: 'none (open)',
+    parse: nonEmpty,
+  }),
+  shutdownTimeout: spec({
+    flag: '--shutdown-timeout',
+    doc: 'Seconds SIGTERM or SIGINT waits for connections to close before the process exits anyway.',
+    defaultValue: 10,
+    shownDefault: '10',
+    parse: seconds(1, 3_600),
+  }),
   logLevel: spec<LogLevel>({
     flag: '--log-level',
     doc: `Log level: ${LOG_LEVELS.join(', ')}.`,
@@ -290,6 +318,11 @@ export function withDefaults(options: Partial<ServerOptions>): ServerOptions {
 
 /** Rejects options that contradict each other, with a sentence saying how to fix it. */
 function checkServerOptions(options: ServerOptions): ServerOptions {
+  if (options.maxBufferedBytes < 2 * options.maxMessageBytes) {
+    throw new OptionError(
+      `--max-buffered-bytes (${options.maxBufferedBytes}) must be at least twice --max-message-bytes (${options.maxMessageBytes}): a client relayed one large frame would otherwise be cut off.`,
+    );
+  }
   if (options.turnSecret !== '' && options.turnUrls.length === 0) {
     throw new OptionError('--turn-secret needs --turn-urls: say where the TURN server is.');
   }

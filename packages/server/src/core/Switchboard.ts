@@ -17,6 +17,7 @@ import { LocalPeer, type PeerDispatcher } from './LocalPeer.js';
 import type { Audience, Notice } from './Notice.js';
 import type { PeerLink } from './PeerLink.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
+import { RegisterAttempts } from './RegisterAttempts.js';
 import type { EndResult, PresenceChange, SwitchboardBackend } from './SwitchboardBackend.js';
 
 /**
@@ -39,6 +40,10 @@ export interface SwitchboardDependencies {
 
 /** What the transport holds for one attached connection. */
 export interface AttachedPeer {
+  /** For logs. */
+  readonly extensionId: string;
+  /** Issued by the first `init`; for logs. */
+  readonly peerId: string | undefined;
   /** Hands over one validated message; it is processed after those before it. */
   receive(message: ClientMessage): void;
   /** The connection is gone: ends its session and registration (protocol section 6). */
@@ -66,6 +71,7 @@ export class Switchboard {
   private readonly peersByExtension = new Map<string, Set<LocalPeer>>();
   private readonly peersById = new Map<string, LocalPeer>();
   private readonly ringTimers = new Map<string, () => void>();
+  private readonly registerAttempts: RegisterAttempts;
 
   /** Shared by every peer, so that attaching a connection allocates no closures. */
   private readonly dispatcher: PeerDispatcher = {
@@ -75,6 +81,7 @@ export class Switchboard {
   };
 
   constructor(private readonly deps: SwitchboardDependencies) {
+    this.registerAttempts = new RegisterAttempts(deps.directory, deps.registerLimiter);
     deps.backend.onNotice((extensionId, audience, notice) => this.deliver(extensionId, audience, notice));
   }
 
@@ -161,15 +168,8 @@ export class Switchboard {
     if (peer.session?.role === 'caller') {
       return this.fail(peer, request, 'busy', 'The caller of a session cannot register.');
     }
-    const attemptKey = `${peer.clientAddress}|${peer.extensionId}`;
-    const { directory, registerLimiter } = this.deps;
-    let refusal: 'rate-limited' | 'bad-password' | undefined;
-    if (await registerLimiter.isBlocked(attemptKey)) {
-      refusal = 'rate-limited';
-    } else if (!(await directory.checkPassword(peer.extensionId, request.password))) {
-      refusal = 'bad-password';
-      await registerLimiter.recordFailure(attemptKey);
-    }
+    const verdict = await this.registerAttempts.check(peer.clientAddress, peer.extensionId, request.password);
+    const refusal = verdict === 'registered' ? undefined : verdict;
     if (refusal !== undefined) {
       // The response states the peer's state: a refused register leaves even a registered peer unregistered.
       const change = peer.registered ? await this.leaveRegistered(peer) : undefined;

@@ -37,7 +37,6 @@ const PAGE_HEADERS = {
   // Pages name their hashed assets, so they must be revalidated; the assets never change.
   'cache-control': 'no-cache',
   'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'permissions-policy': 'camera=(self), microphone=(self), geolocation=()',
 };

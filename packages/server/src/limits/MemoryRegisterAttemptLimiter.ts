@@ -1,23 +1,26 @@
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RegisterAttemptLimiter } from '../core/RegisterAttemptLimiter.js';
 
-/** Failed-register counting in this process, on rate-limiter-flexible's fixed windows. */
+/** Register attempts counted in this process, on rate-limiter-flexible's fixed windows. */
 export class MemoryRegisterAttemptLimiter implements RegisterAttemptLimiter {
-  private readonly failures: RateLimiterMemory;
+  private readonly attempts: RateLimiterMemory;
 
-  constructor(
-    private readonly limit: number,
-    windowSeconds: number,
-  ) {
-    this.failures = new RateLimiterMemory({ points: limit, duration: windowSeconds });
+  constructor(limit: number, windowSeconds: number) {
+    this.attempts = new RateLimiterMemory({ points: limit, duration: windowSeconds });
   }
 
-  async isBlocked(key: string): Promise<boolean> {
-    const state = await this.failures.get(key);
-    return state !== null && state.consumedPoints >= this.limit;
+  async beginAttempt(key: string): Promise<boolean> {
+    try {
+      await this.attempts.consume(key);
+      return true;
+    } catch (outcome) {
+      // The library rejects with its result object when the points are used up, with an Error otherwise.
+      if (outcome instanceof RateLimiterRes) return false;
+      throw outcome;
+    }
   }
 
-  async recordFailure(key: string): Promise<void> {
-    await this.failures.penalty(key, 1);
+  async refund(key: string): Promise<void> {
+    await this.attempts.reward(key, 1);
   }
 }

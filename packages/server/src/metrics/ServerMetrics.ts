@@ -12,6 +12,15 @@ export interface MetricsSources {
 /** Frames that did not become a message: not JSON, not valid, binary, over the rate. */
 type RejectedInput = 'invalid';
 
+/** Why the server itself cut a connection off (each is logged at debug too). */
+export type ConnectionCutReason =
+  /** It did not answer the previous ping (protocol section 1). */
+  | 'unresponsive'
+  /** More unsent output was waiting for it than `--max-buffered-bytes`: it is not reading. */
+  | 'output-overflow'
+  /** Its unsent output made no progress between two pings: it is not reading. */
+  | 'output-stuck';
+
 /**
  * Prometheus metrics, counted at the edge from the wire messages themselves, so the core carries no
  * instrumentation. The per-message counters are plain tallies on the relay path (prom-client hashes and
@@ -24,6 +33,8 @@ export class ServerMetrics {
   private readonly messagesOut = new Map<ServerMessageType, number>();
   private readonly errors: PromCounter<'code'>;
   private readonly registerFailures: PromCounter<'reason'>;
+  private readonly connectionsCut: PromCounter<'reason'>;
+  private unansweredDrops = 0;
 
   constructor(sources: MetricsSources, labels: { node: string }) {
     const registers = [this.registry];
@@ -82,6 +93,31 @@ export class ServerMetrics {
       labelNames: ['reason'],
       registers,
     });
+    this.connectionsCut = new PromCounter({
+      name: 'pbx_peers_connections_cut_total',
+      help: 'Connections the server terminated, by reason: unresponsive, output-overflow, output-stuck.',
+      labelNames: ['reason'],
+      registers,
+    });
+    const metrics = this;
+    new PromCounter({
+      name: 'pbx_peers_unanswered_drops_total',
+      help: 'Frames over the rate dropped without a rate-limited answer (the first of each run is answered).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(metrics.unansweredDrops);
+      },
+    });
+  }
+
+  /** A frame over the rate that was dropped without an answer (one answer per run of drops is sent). */
+  unansweredDrop(): void {
+    this.unansweredDrops++;
+  }
+
+  connectionCut(reason: ConnectionCutReason): void {
+    this.connectionsCut.labels(reason).inc();
   }
 
   messageIn(type: ClientMessageType | RejectedInput): void {

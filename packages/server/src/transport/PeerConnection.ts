@@ -1,11 +1,19 @@
 import type { Duplex } from 'node:stream';
-import { parseClientMessage, protocolError, type ServerMessage } from '@pbx-peers/protocol';
+import {
+  type ClientMessage,
+  type ParseResult,
+  parseClientMessage,
+  protocolError,
+  type ResponseFor,
+  type ServerMessage,
+} from '@pbx-peers/protocol';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { PeerLink } from '../core/PeerLink.js';
 import type { AttachedPeer } from '../core/Switchboard.js';
 import { TokenBucket } from '../limits/TokenBucket.js';
-import type { ServerMetrics } from '../metrics/ServerMetrics.js';
+import type { ConnectionCutReason, ServerMetrics } from '../metrics/ServerMetrics.js';
+import { rememberSignalDataText, signalFrame } from './SignalFrames.js';
 import type { WriteBatcher } from './WriteBatcher.js';
 
 /** What every connection of one gateway shares. */
@@ -15,25 +23,51 @@ export interface ConnectionServices {
   log: Logger;
   messageRate: number;
   messageBurst: number;
+  /** Unsent output a connection may have waiting before it is cut off as not reading. */
+  maxBufferedBytes: number;
+  /** Told once per connection, when it has closed. */
+  connectionClosed(connection: PeerConnection): void;
+  /** Whether every message in and out is logged (level trace); read once, as it is on the hot path. */
+  traceMessages: boolean;
 }
 
 const CONNECTION = Symbol('pbx-peers connection');
 type TaggedWebSocket = WebSocket & { [CONNECTION]?: PeerConnection };
 
+/** The part of a `net.Socket` the stuck-output check reads. */
+interface ByteCountingSocket extends Duplex {
+  /** Bytes accepted for writing so far, including those still waiting in `writableLength`. */
+  readonly bytesWritten?: number;
+}
+
+/** Close code for a connection cut off because it is not reading what it is sent. */
+export const NOT_READING_CLOSE_CODE = 1008;
 /**
- * One client connection at the edge: the core's `PeerLink` for it, its message budget and its liveness.
- * Its socket listeners are module functions shared by every connection (they find the connection on the
- * socket), so a connection holds no closures: an idle peer should cost little memory.
+ * A client that is not reading will not read the close frame either (it waits behind the unsent output),
+ * so the socket is destroyed this long after the close is sent.
+ */
+const NOT_READING_TERMINATE_MS = 1_000;
+
+/**
+ * One client connection at the edge: the core's `PeerLink` for it, its message budget, its liveness and
+ * the bound on what the server holds for it. Its socket listeners are module functions shared by every
+ * connection (they find the connection on the socket), so a connection holds no closures: an idle peer
+ * should cost little memory.
  */
 export class PeerConnection implements PeerLink {
   /** Cleared at each ping, set by the pong; a connection still false at the next ping is dead. */
   alive = true;
   private peer: AttachedPeer | undefined;
   private readonly budget: TokenBucket;
+  /** Set once a frame over the rate was answered `rate-limited`; cleared by the next frame within it. */
+  private overRate = false;
+  /** Bytes handed to the kernel at the last ping while output was waiting; -1 when none was waiting. */
+  private flushedAtLastPing = -1;
 
   constructor(
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    private readonly socket: ByteCountingSocket,
+    readonly clientAddress: string,
     private readonly services: ConnectionServices,
   ) {
     this.budget = new TokenBucket(services.messageRate, services.messageBurst);
@@ -53,8 +87,12 @@ export class PeerConnection implements PeerLink {
     const { ws } = this;
     if (ws.readyState !== ws.OPEN) return;
     this.services.metrics.messageOut(message);
+    if (this.services.traceMessages) this.trace('message out', message);
+    if (message.type === 'response' && message.request === 'register') this.logRegister(message);
     this.services.writes.holdUntilTurnEnds(this.socket);
-    ws.send(JSON.stringify(message));
+    ws.send(message.type === 'signal' ? signalFrame(message) : JSON.stringify(message));
+    // Memory per connection is bounded: output the client does not read is not kept without limit.
+    if (ws.bufferedAmount > this.services.maxBufferedBytes) this.cutOff('output-overflow');
   }
 
   close(code: number, reason: string): void {
@@ -64,13 +102,11 @@ export class PeerConnection implements PeerLink {
   /** Validates one frame into a typed message for the core, or answers it with a protocol error. */
   receive(data: RawData, isBinary: boolean): void {
     const { metrics } = this.services;
-    const parsed = isBinary ? undefined : parseClientMessage(rawText(data));
-    if (!this.budget.take()) {
-      metrics.messageIn('invalid');
-      const context = parsed?.ok ? { request: parsed.message.type, id: parsed.message.id } : {};
-      return this.send(protocolError('rate-limited', 'Too many messages; this one was dropped.', context));
-    }
-    if (parsed === undefined) {
+    const text = isBinary ? undefined : rawText(data);
+    const parsed = text === undefined ? undefined : parseClientMessage(text);
+    if (!this.budget.take()) return this.refuseOverRate(parsed);
+    this.overRate = false;
+    if (text === undefined || parsed === undefined) {
       metrics.messageIn('invalid');
       return this.send(protocolError('bad-request', 'Binary frames are not accepted; send JSON text.'));
     }
@@ -78,17 +114,98 @@ export class PeerConnection implements PeerLink {
       metrics.messageIn('invalid');
       return this.send(parsed.error);
     }
-    metrics.messageIn(parsed.message.type);
-    this.peer?.receive(parsed.message);
+    const { message } = parsed;
+    metrics.messageIn(message.type);
+    if (this.services.traceMessages) this.trace('message in', message);
+    if (message.type === 'signal') rememberSignalDataText(text, message.data);
+    this.peer?.receive(message);
   }
 
-  detach(): void {
+  /**
+   * A frame over the rate is dropped. A request still gets its one reply (protocol section 3: every
+   * request gets exactly one response or error), `rate-limited`. Anything else (a signal, a frame that is
+   * not a valid message) gets `rate-limited` only for the first drop of a run: a flood of junk must not
+   * earn a reply per frame.
+   */
+  private refuseOverRate(parsed: ParseResult | undefined): void {
+    const { metrics } = this.services;
+    metrics.messageIn('invalid');
+    const request = parsed?.ok && parsed.message.type !== 'signal' ? parsed.message : undefined;
+    if (request === undefined && this.overRate) return metrics.unansweredDrop();
+    this.overRate = true;
+    const context = parsed?.ok ? { request: parsed.message.type, id: parsed.message.id } : {};
+    this.send(protocolError('rate-limited', 'Too many messages; this one was dropped.', context));
+  }
+
+  /**
+   * True when output has been waiting since the last ping without a byte of it reaching the kernel: the
+   * client is not reading (even if it answers pings), so it is treated as dead.
+   */
+  outputStuck(): boolean {
+    const pending = this.socket.writableLength;
+    if (pending === 0) {
+      this.flushedAtLastPing = -1;
+      return false;
+    }
+    const flushed = (this.socket.bytesWritten ?? 0) - pending;
+    const stuck = flushed === this.flushedAtLastPing;
+    this.flushedAtLastPing = flushed;
+    return stuck;
+  }
+
+  /** Ends a connection the server gives up on; the close then cleans up as in protocol section 6. */
+  cutOff(reason: ConnectionCutReason): void {
+    const { ws } = this;
+    this.services.metrics.connectionCut(reason);
+    this.services.log.debug({ ...this.logContext(), reason }, 'connection cut off');
+    // Only an overflowing client may still be reading, slowly: it can get the close frame.
+    if (reason !== 'output-overflow' || ws.readyState !== ws.OPEN) {
+      ws.terminate();
+      return;
+    }
+    ws.close(NOT_READING_CLOSE_CODE, 'not reading');
+    setTimeout(terminateSocket, NOT_READING_TERMINATE_MS, ws).unref();
+  }
+
+  /** The type and the fields that name things; never a password, never signal data. */
+  private trace(what: string, message: ClientMessage | ServerMessage): void {
+    const { type } = message;
+    const fields: Record<string, unknown> = { ...this.logContext(), type };
+    for (const key of ['request', 'id', 'status', 'code', 'callId', 'reason', 'topic'] as const) {
+      const value = (message as unknown as Record<string, unknown>)[key];
+      if (value !== undefined) fields[key] = value;
+    }
+    this.services.log.trace(fields, what);
+  }
+
+  private logRegister(response: ResponseFor<'register'>): void {
+    const { log } = this.services;
+    if (response.status === 'registered') log.debug(this.logContext(), 'registered');
+    else log.info({ ...this.logContext(), reason: response.reason }, 'register refused');
+  }
+
+  private logContext(): Record<string, unknown> {
+    return {
+      clientAddress: this.clientAddress,
+      extensionId: this.peer?.extensionId,
+      peerId: this.peer?.peerId,
+    };
+  }
+
+  /** The socket has closed: the core ends the peer's session and registration (protocol section 6). */
+  closed(code: number): void {
+    this.services.log.debug({ ...this.logContext(), code }, 'connection closed');
     this.peer?.detach();
+    this.services.connectionClosed(this);
   }
 
   logError(error: Error): void {
     this.services.log.debug({ err: error }, 'websocket error');
   }
+}
+
+function terminateSocket(ws: WebSocket): void {
+  ws.terminate();
 }
 
 /** The connection of a socket a `PeerConnection` was made for. */
@@ -108,8 +225,8 @@ function onError(this: WebSocket, error: Error): void {
   connectionOf(this).logError(error);
 }
 
-function onClose(this: WebSocket): void {
-  connectionOf(this).detach();
+function onClose(this: WebSocket, code: number): void {
+  connectionOf(this).closed(code);
 }
 
 function rawText(data: RawData): string {

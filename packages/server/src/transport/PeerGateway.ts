@@ -16,6 +16,10 @@ export interface PeerGatewayOptions {
   allowedOrigins: string[];
   messageRate: number;
   messageBurst: number;
+  /** Unsent output a connection may have waiting before it is closed with 1008. */
+  maxBufferedBytes: number;
+  /** Connections one client address may hold (accepted or being upgraded); 0: no limit. */
+  maxConnectionsPerAddress: number;
 }
 
 const PEERS_PATH = /^\/peers\/([^/]+)$/;
@@ -29,6 +33,8 @@ export class PeerGateway {
   private readonly wss: WebSocketServer;
   private readonly heartbeat: NodeJS.Timeout;
   private readonly services: ConnectionServices;
+  /** Connections per client address, counted only when a limit is set. */
+  private readonly connectionsByAddress = new Map<string, number>();
 
   constructor(
     private readonly switchboard: Switchboard,
@@ -43,6 +49,9 @@ export class PeerGateway {
       writes: new WriteBatcher(),
       messageRate: options.messageRate,
       messageBurst: options.messageBurst,
+      maxBufferedBytes: options.maxBufferedBytes,
+      connectionClosed: (connection) => this.release(connection.clientAddress),
+      traceMessages: log.isLevelEnabled('trace'),
     };
     this.wss = new WebSocketServer({
       noServer: true,
@@ -59,20 +68,55 @@ export class PeerGateway {
     // A method, not a closure over this call: a listener that lives as long as the connection must not
     // keep the upgrade request (headers and all) reachable.
     socket.on('error', this.onSocketError);
+    const clientAddress = request.socket.remoteAddress ?? 'unknown';
     const pathname = new URL(request.url ?? '/', 'http://upgrade').pathname;
     const extensionId = decodePathSegment(PEERS_PATH.exec(pathname)?.[1]);
-    if (extensionId === undefined) return refuse(socket, 404, 'Not Found');
+    if (extensionId === undefined) return this.refuse(request, socket, 404);
     const origin = request.headers.origin;
     const { allowedOrigins } = this.options;
     if (allowedOrigins.length > 0 && (origin === undefined || !allowedOrigins.includes(origin))) {
-      return refuse(socket, 403, 'Forbidden');
+      return this.refuse(request, socket, 403);
     }
-    if ((await this.store.get(extensionId)) === undefined) return refuse(socket, 404, 'Not Found');
-    if (socket.destroyed) return;
-    const clientAddress = request.socket.remoteAddress ?? 'unknown';
-    this.wss.handleUpgrade(request, socket, head, (ws) =>
-      this.accept(ws, socket, extensionId, clientAddress),
+    if (!this.reserve(clientAddress)) return this.refuse(request, socket, 429);
+    let accepted = false;
+    try {
+      if ((await this.store.get(extensionId)) === undefined) return this.refuse(request, socket, 404);
+      if (socket.destroyed) return;
+      this.wss.handleUpgrade(request, socket, head, (ws) => {
+        accepted = true;
+        this.accept(ws, socket, extensionId, clientAddress);
+      });
+    } finally {
+      // ws calls back synchronously on success; a refused or failed upgrade frees its place at once.
+      if (!accepted) this.release(clientAddress);
+    }
+  }
+
+  private refuse(request: IncomingMessage, socket: Duplex, status: keyof typeof REFUSALS): void {
+    const clientAddress = request.socket.remoteAddress;
+    this.log.debug({ clientAddress, url: request.url, status }, 'upgrade refused');
+    const { statusText, body } = REFUSALS[status];
+    socket.end(
+      `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
+  }
+
+  /** Takes a place for one more connection from `address`; false when it has used them all. */
+  private reserve(address: string): boolean {
+    const limit = this.options.maxConnectionsPerAddress;
+    if (limit === 0) return true;
+    const count = this.connectionsByAddress.get(address) ?? 0;
+    if (count >= limit) return false;
+    this.connectionsByAddress.set(address, count + 1);
+    return true;
+  }
+
+  private release(address: string): void {
+    if (this.options.maxConnectionsPerAddress === 0) return;
+    const count = (this.connectionsByAddress.get(address) ?? 1) - 1;
+    if (count <= 0) this.connectionsByAddress.delete(address);
+    else this.connectionsByAddress.set(address, count);
   }
 
   private readonly onSocketError = (error: Error): void => {
@@ -97,16 +141,24 @@ export class PeerGateway {
   }
 
   private accept(ws: WebSocket, socket: Duplex, extensionId: string, clientAddress: string): void {
-    const connection = new PeerConnection(ws, socket, this.services);
+    this.log.debug({ clientAddress, extensionId }, 'connection opened');
+    const connection = new PeerConnection(ws, socket, clientAddress, this.services);
     connection.attach(this.switchboard.attach(extensionId, connection, clientAddress));
   }
 
-  /** A connection that has not answered the previous ping is terminated (protocol section 1). */
+  /**
+   * A connection that has not answered the previous ping is terminated (protocol section 1), and so is
+   * one whose output has not moved since the previous ping (it answers pings but reads nothing).
+   */
   private pingAll(): void {
     for (const ws of this.wss.clients) {
       const connection = connectionOf(ws);
       if (!connection.alive) {
-        ws.terminate();
+        connection.cutOff('unresponsive');
+        continue;
+      }
+      if (connection.outputStuck()) {
+        connection.cutOff('output-stuck');
         continue;
       }
       connection.alive = false;
@@ -124,10 +176,8 @@ function decodePathSegment(segment: string | undefined): string | undefined {
   }
 }
 
-function refuse(socket: Duplex, status: 404 | 403, statusText: string): void {
-  const body = status === 404 ? 'No such extension.\n' : 'Origin not allowed.\n';
-  socket.end(
-    `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-  );
-}
+const REFUSALS = {
+  403: { statusText: 'Forbidden', body: 'Origin not allowed.\n' },
+  404: { statusText: 'Not Found', body: 'No such extension.\n' },
+  429: { statusText: 'Too Many Requests', body: 'Too many connections from this address.\n' },
+};

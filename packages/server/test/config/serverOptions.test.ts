@@ -44,6 +44,16 @@ describe('server options', () => {
     );
     assert.throws(() => resolveServerOptions({ logLevel: 'loud' }, {}), /--log-level must be one of/);
     assert.throws(() => resolveServerOptions({ maxMessageBytes: '10' }, {}), /--max-message-bytes/);
+    assert.throws(() => resolveServerOptions({ shutdownTimeout: '0' }, {}), /--shutdown-timeout must be/);
+    assert.throws(() => resolveServerOptions({ metricsToken: ' ' }, {}), /--metrics-token must not be empty/);
+  });
+
+  it('refuses a buffered-output bound smaller than two frames, on every path', () => {
+    const twice = /--max-buffered-bytes \(65536\) must be at least twice --max-message-bytes \(65536\)/;
+    assert.throws(() => resolveServerOptions({ maxBufferedBytes: '65536' }, {}), twice);
+    assert.throws(() => resolveServerOptions({}, { PBX_PEERS_MAX_BUFFERED_BYTES: '65536' }), twice);
+    assert.throws(() => withDefaults({ maxBufferedBytes: 65_536 }), twice);
+    assert.equal(resolveServerOptions({ maxBufferedBytes: '131072' }, {}).maxBufferedBytes, 131_072);
   });
 
   it('documents every option in the README, exactly as the specs say', () => {

@@ -3,6 +3,7 @@ import { MemoryBackend } from '../../src/backend/MemoryBackend.js';
 import type { AttachedPeer } from '../../src/core/Switchboard.js';
 import { Switchboard } from '../../src/core/Switchboard.js';
 import type { SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
+import { MemoryRegisterAttemptLimiter } from '../../src/limits/MemoryRegisterAttemptLimiter.js';
 import { FakeClock } from './FakeClock.js';
 
 export const EXTENSION = 'ext-1';
@@ -88,15 +89,11 @@ export function createHarness(
   const backend = options.backend ?? new MemoryBackend();
   const internalErrors: unknown[] = [];
   let ids = 0;
-  const failures = new Map<string, number>();
   const switchboard = new Switchboard({
     backend,
     clock,
     directory: { checkPassword: async (_extension, password) => password === PASSWORD },
-    registerLimiter: {
-      isBlocked: async (key) => (failures.get(key) ?? 0) >= 3,
-      recordFailure: async (key) => void failures.set(key, (failures.get(key) ?? 0) + 1),
-    },
+    registerLimiter: new MemoryRegisterAttemptLimiter(3, 900),
     newId: () => `id-${++ids}`,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     onInternalError: (error) => internalErrors.push(error),

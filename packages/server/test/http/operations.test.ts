@@ -58,3 +58,49 @@ describe('health and metrics', () => {
     await Promise.all([agent.close(), caller.close(), stranger.close()]);
   });
 });
+
+describe('--metrics-token', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ metricsToken: 's3cret token' });
+  });
+  after(() => server.close());
+
+  it('/metrics answers 401 without the bearer token or with a wrong one, 200 with it', async () => {
+    const url = `${server.server.url}/metrics`;
+    const without = await fetch(url);
+    assert.equal(without.status, 401);
+    assert.equal(without.headers.get('www-authenticate'), 'Bearer');
+    assert.doesNotMatch(await without.text(), /pbx_peers_/);
+    for (const authorization of ['Bearer wrong', 'Bearer s3cret', 's3cret token']) {
+      assert.equal((await fetch(url, { headers: { authorization } })).status, 401, authorization);
+    }
+    const right = await fetch(url, { headers: { authorization: 'Bearer s3cret token' } });
+    assert.equal(right.status, 200);
+    assert.match(await right.text(), /pbx_peers_connections/);
+    assert.equal((await fetch(`${server.server.url}/healthz`)).status, 200, 'health stays open');
+  });
+});
+
+describe('X-Content-Type-Options', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ extensions: [{ id: 'front', password: 'pw' }] });
+  });
+  after(() => server.close());
+
+  it('every answer says nosniff: JSON, metrics, the JSON 404 and unknown paths', async () => {
+    for (const path of [
+      '/healthz',
+      '/metrics',
+      '/api/extensions/front',
+      '/api/extensions/nope',
+      '/nope',
+      '/api/ice-servers',
+    ]) {
+      const response = await fetch(`${server.server.url}${path}`);
+      await response.arrayBuffer();
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
+    }
+  });
+});

@@ -134,18 +134,109 @@ describe('§4 rate-limited: a connection sending faster than allowed', () => {
     assert.equal((await observer.request({ type: 'status', peerId: observer.peerId })).status, 'offline');
   });
 
-  it('rate-limited answers any message, even invalid ones, and other connections are unaffected', async () => {
-    const peer = await ts.peer(FRONT.id, 'flooder');
+  it('rate-limited answers invalid frames too (the first of a run), and other connections are unaffected', async () => {
+    const peer = await ts.peer(FRONT.id, 'flooder'); // init took one token of 10
     const other = await ts.peer(FRONT.id, 'other');
     for (let n = 0; n < 12; n++) peer.sendRaw('not json');
-    const replies: WireMessage[] = [];
-    for (let n = 0; n < 12; n++) replies.push(await peer.next());
-    const codes = replies.map((reply) => reply.code);
-    assert.ok(codes.includes('rate-limited'), JSON.stringify(codes));
-    assert.ok(
-      codes.every((code) => code === 'bad-json' || code === 'rate-limited'),
-      JSON.stringify(codes),
-    );
+    await peer.nextMatching((reply) => reply.code === 'rate-limited');
+    await delay(150);
+    const codes = [...peer.history.slice(1).map((reply) => reply.code)];
+    // The bucket held 9 or 10 tokens (it refills while the frames are on their way).
+    const answered = codes.length - 1;
+    assert.ok(answered === 9 || answered === 10, JSON.stringify(codes));
+    assert.deepEqual(codes, [...Array.from({ length: answered }, () => 'bad-json'), 'rate-limited']);
     assert.equal((await other.request({ type: 'status', peerId: other.peerId })).status, 'offline');
+  });
+});
+
+describe('§4 failed registers: attempts made at the same moment are counted before the check', () => {
+  let ts: TestServer;
+  afterEach(() => ts.close());
+
+  /** Opens one initialized connection per password, then sends every register at the same moment. */
+  const registerAtOnce = async (passwords: string[], onReply: () => void = () => {}) => {
+    const peers = await Promise.all(
+      passwords.map(async (_, n) => {
+        const peer = await ts.connect(FRONT.id, { label: `guesser ${n}` });
+        await peer.init();
+        return peer;
+      }),
+    );
+    return Promise.all(
+      peers.map((peer, n) =>
+        peer
+          .request({ type: 'register', peerId: peer.peerId, password: passwords[n] as string }, 20_000)
+          .finally(onReply),
+      ),
+    );
+  };
+
+  it('40 parallel wrong guesses with a limit of 5: 5 are checked, 35 are rate-limited', async () => {
+    ts = await startTestServer({ extensions: [FRONT], registerFailureLimit: 5 });
+    const replies = await registerAtOnce(Array.from({ length: 40 }, (_, n) => `guess ${n}`));
+    const reasons = replies.map((reply) => reply.reason);
+    assert.equal(reasons.filter((reason) => reason === 'bad-password').length, 5, JSON.stringify(reasons));
+    assert.equal(reasons.filter((reason) => reason === 'rate-limited').length, 35, JSON.stringify(reasons));
+  });
+
+  it('the right password sent last of 40 parallel attempts does not register', async () => {
+    ts = await startTestServer({ extensions: [FRONT], registerFailureLimit: 5 });
+    const passwords = [...Array.from({ length: 39 }, (_, n) => `guess ${n}`), FRONT.password];
+    const replies = await registerAtOnce(passwords);
+    assert.ok(
+      replies.every((reply) => reply.status === 'unregistered'),
+      JSON.stringify(replies.map((reply) => reply.status)),
+    );
+    assert.equal(replies.at(-1)?.reason, 'rate-limited');
+  });
+
+  it('an office of 12 agents behind one address registering at once all succeed (limit 3)', async () => {
+    ts = await startTestServer({ extensions: [FRONT], registerFailureLimit: 3 });
+    const replies = await registerAtOnce(Array.from({ length: 12 }, () => FRONT.password));
+    assert.deepEqual(
+      replies.map((reply) => reply.status),
+      Array.from({ length: 12 }, () => 'registered'),
+    );
+  });
+
+  it('a burst of 60 guesses from one address does not hold up an agent at another address', async () => {
+    // The limit is lifted so that every guess costs a real password check.
+    ts = await startTestServer({ extensions: [FRONT], registerFailureLimit: 1_000_000 });
+    const order: string[] = [];
+    const burst = registerAtOnce(
+      Array.from({ length: 60 }, (_, n) => `guess ${n}`),
+      () => order.push('guess'),
+    );
+    await delay(200); // the burst's connections are open and its checks queued
+    const agent = await ts.connect(FRONT.id, { label: 'agent elsewhere', localAddress: '127.0.0.2' });
+    await agent.init();
+    const reply = await agent.register(FRONT.password);
+    order.push('agent');
+    assert.equal(reply.status, 'registered');
+    await burst;
+    // Fair turns: the agent waits for a few of the burst's checks, not for all of them.
+    const guessesBefore = order.indexOf('agent');
+    assert.ok(guessesBefore <= 10, `the agent was answered after ${guessesBefore} of 60 guesses`);
+  });
+});
+
+describe('§4 rate-limited: a flood of frames that are not requests earns one answer', () => {
+  let ts: TestServer;
+  beforeEach(async () => {
+    ts = await startTestServer({ extensions: [FRONT], messageRate: 5, messageBurst: 10 });
+  });
+  afterEach(() => ts.close());
+
+  it('500 junk frames: at most the burst is answered bad-json, then one rate-limited, then silence', async () => {
+    const peer = await ts.peer(FRONT.id, 'junk flooder');
+    for (let n = 0; n < 500; n++) peer.sendRaw('junk!!');
+    await delay(300);
+    const replies = peer.drain();
+    const codes = replies.map((reply) => reply.code);
+    assert.equal(codes.filter((code) => code === 'rate-limited').length, 1, JSON.stringify(codes));
+    assert.ok(codes.length <= 13, `${codes.length} replies to 500 junk frames`);
+    // Back within the rate, requests are answered as usual.
+    await delay(600);
+    assert.equal((await peer.request({ type: 'status', peerId: peer.peerId })).status, 'offline');
   });
 });

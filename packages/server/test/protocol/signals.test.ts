@@ -61,6 +61,39 @@ describe('§5 signals', () => {
     await Promise.all([caller.expectSilence(150), agent.expectSilence(150)]);
   });
 
+  it('a signal nested 5,000 levels deep reaches the other party as sent and closes nobody', async () => {
+    // 10 KB, far under the frame limit. Re-serialising it recursively once overflowed the stack while
+    // writing to the receiver, which was then closed with 1011: any caller could knock an agent offline.
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    const frames: string[] = [];
+    agent.socket.on('message', (frame) => frames.push(String(frame)));
+    caller.sendRaw(`{"type":"signal","peerId":"${caller.peerId}","callId":"${callId}","data":${deep}}`);
+    caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'after' });
+    await agent.next();
+    assert.deepEqual(await agent.next(), { type: 'signal', callId, data: 'after' });
+    assert.equal(frames[0], `{"type":"signal","callId":"${callId}","data":${deep}}`);
+    assert.equal(agent.isClosed, false);
+    assert.equal(caller.isClosed, false);
+  });
+
+  it('object and array data is relayed as the exact JSON text it was sent in; other values as the same value', async () => {
+    const frames: string[] = [];
+    agent.socket.on('message', (frame) => frames.push(String(frame)));
+    const dataTexts = ['{ "n" : 1.0, "e": 1E2, "s": "\\u00e9\\"" }', '[ 1 , [ ] ]', '-0', '"\\ud83d\\ude00"'];
+    for (const text of dataTexts) {
+      caller.sendRaw(`{"data" : ${text}, "type":"signal","peerId":"${caller.peerId}","callId":"${callId}"}`);
+    }
+    for (const _ of dataTexts) await agent.next();
+    assert.deepEqual(
+      frames,
+      dataTexts.map((text) =>
+        text.startsWith('{') || text.startsWith('[')
+          ? `{"type":"signal","callId":"${callId}","data":${text}}`
+          : JSON.stringify({ type: 'signal', callId, data: JSON.parse(text) }),
+      ),
+    );
+  });
+
   it('a signal with an id gets no response', async () => {
     caller.send({ type: 'signal', id: 'sig-1', peerId: caller.peerId, callId, data: 1 });
     assert.deepEqual(await agent.next(), { type: 'signal', callId, data: 1 });

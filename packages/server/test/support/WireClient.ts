@@ -23,6 +23,8 @@ export interface ConnectOptions {
   label?: string;
   /** Bound on the opening handshake. Default 2000 ms. */
   timeoutMs?: number;
+  /** Local address to connect from, e.g. `127.0.0.2` to be another client address on loopback. */
+  localAddress?: string;
 }
 
 export const SUBPROTOCOL = 'pbx-webrtc-peers';
@@ -78,7 +80,11 @@ export class WireClient {
   /** Opens a WebSocket; rejects with `UpgradeRefusedError` (carrying `statusCode`) when the upgrade is refused. */
   static connect(url: string, options: ConnectOptions = {}): Promise<WireClient> {
     const { protocols = [SUBPROTOCOL], headers = {}, autoPong = true, timeoutMs = DEFAULT_WAIT_MS } = options;
-    const socket = new WebSocket(url, protocols, { headers, autoPong });
+    const socket = new WebSocket(url, protocols, {
+      headers,
+      autoPong,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    });
     const client = new WireClient(socket, options.label ?? url);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
