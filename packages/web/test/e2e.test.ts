@@ -15,9 +15,14 @@ import { launchChromium } from './support/chromium.js';
 import {
   eventually,
   firstRemoteFrameAt,
+  type HeldDevices,
+  heldDevices,
   inboundCounts,
+  mergedTimeline,
+  RECORD_DEVICES,
   remoteVideo,
   selectedPair,
+  timeline,
 } from './support/pageProbes.js';
 import {
   answerButton,
@@ -90,8 +95,9 @@ async function open(
   url: string,
   errors: string[],
   viewport?: { width: number; height: number },
+  initScript?: string,
 ) {
-  const opened = await openPage(browser, url, errors, viewport);
+  const opened = await openPage(browser, url, errors, viewport, initScript);
   scope.defer(() => opened.context.close());
   return opened;
 }
@@ -128,6 +134,22 @@ async function assertReceivingMedia(page: Page, label: string): Promise<void> {
   );
 }
 
+/** Waits until `page` holds exactly `expected` (see RECORD_DEVICES). */
+async function waitForHeld(page: Page, expected: HeldDevices, label: string): Promise<void> {
+  await eventually(
+    () => heldDevices(page),
+    (held) => held.liveTracks === expected.liveTracks && held.openConnections === expected.openConnections,
+    SHORT,
+    `${label}: expected ${JSON.stringify(expected)}`,
+  );
+}
+
+const NOTHING_HELD: HeldDevices = { liveTracks: 0, openConnections: 0 };
+/** A caller ringing: its microphone and camera, and the connection with the offer made in advance. */
+const CALLER_PREPARED: HeldDevices = { liveTracks: 2, openConnections: 1 };
+/** An agent while calls ring: microphone and camera open in advance, no connection yet. */
+const AGENT_STANDING_BY: HeldDevices = { liveTracks: 2, openConnections: 0 };
+
 /** Agent signed in, caller calling as `callerName` and answered: both in call with media flowing. */
 async function connectCall(caller: Page, agent: Page, callerName: string): Promise<void> {
   await placeCall(caller, callerName);
@@ -156,25 +178,34 @@ describe('the web app in Chromium', () => {
       document.addEventListener(
         'click',
         () => {
-          (window as unknown as { answerClickedAt: number }).answerClickedAt = Date.now();
+          const clicked = window as unknown as { answerClickedAt: number; answerClickedAtPrecise: number };
+          clicked.answerClickedAt = Date.now();
+          clicked.answerClickedAtPrecise = performance.timeOrigin + performance.now();
         },
         { capture: true, once: true },
       );
     });
     await answer.click();
     const [agentFrameAt, callerFrameAt] = await Promise.all([agentFrame, callerFrame]);
-    const clickedAt = await agent.page.evaluate(
-      () => (window as unknown as { answerClickedAt: number }).answerClickedAt,
-    );
+    const { clickedAt, clickedAtPrecise } = await agent.page.evaluate(() => {
+      const clicked = window as unknown as { answerClickedAt: number; answerClickedAtPrecise: number };
+      return { clickedAt: clicked.answerClickedAt, clickedAtPrecise: clicked.answerClickedAtPrecise };
+    });
+    const breakdown = mergedTimeline(clickedAtPrecise, {
+      agent: await timeline(agent.page, clickedAtPrecise - 5_000),
+      caller: await timeline(caller.page, clickedAtPrecise - 5_000),
+    });
     const timings = {
       answerToFirstFrameMs: { agent: agentFrameAt - clickedAt, caller: callerFrameAt - clickedAt },
       measuredAt: new Date().toISOString(),
       browser: `Chromium ${browser.version()}`,
+      breakdown,
       note: 'From the click on Answer (a capturing click listener) to the first remote video frame (videoWidth > 0, polled every 5 ms) on each side; one host, headless, fake devices, no ICE servers.',
     };
     console.log(
       `answer-to-first-frame agent=${timings.answerToFirstFrameMs.agent}ms caller=${timings.answerToFirstFrameMs.caller}ms`,
     );
+    console.log(breakdown.map((line) => `  ${line}`).join('\n'));
     await writeArtifact('e2e-timings.json', timings);
 
     await assertReceivingMedia(agent.page, 'agent');
@@ -238,6 +269,54 @@ describe('the web app in Chromium', () => {
     await answerButton(agent.page, 'Anonymous').waitFor({ state: 'detached' });
     assert.equal(await agent.page.locator('#queue-count').textContent(), '0');
     await caller.page.getByRole('button', { name: 'Call again' }).waitFor();
+    assert.deepEqual(errors, []);
+  });
+
+  test('what is prepared while ringing is released: cancelled, timed out, taken by another agent', async (t) => {
+    const { scope, server, errors } = await stage(t, { ringTimeout: 2 });
+    const openRecording = (url: string) => open(scope, url, errors, undefined, RECORD_DEVICES);
+    const first = await openRecording(server.agentUrl(FRONT_DESK.id));
+    const second = await openRecording(server.agentUrl(FRONT_DESK.id));
+    const caller = await openRecording(server.callerUrl(FRONT_DESK.id));
+    await signIn(first.page, FRONT_DESK.password);
+    await signIn(second.page, FRONT_DESK.password);
+    await waitForHeld(first.page, NOTHING_HELD, 'first agent, no call');
+
+    const ringing = async (label: string) => {
+      await waitForHeld(caller.page, CALLER_PREPARED, `caller ringing (${label})`);
+      await waitForHeld(first.page, AGENT_STANDING_BY, `first agent ringing (${label})`);
+      await waitForHeld(second.page, AGENT_STANDING_BY, `second agent ringing (${label})`);
+    };
+    const allReleased = async (label: string) => {
+      await waitForHeld(caller.page, NOTHING_HELD, `caller (${label})`);
+      await waitForHeld(first.page, NOTHING_HELD, `first agent (${label})`);
+      await waitForHeld(second.page, NOTHING_HELD, `second agent (${label})`);
+    };
+
+    // The caller hangs up while ringing.
+    await placeCall(caller.page, 'Fay');
+    await ringing('cancelled');
+    await caller.page.getByRole('button', { name: 'Hang up' }).click();
+    await caller.page.getByRole('heading', { name: 'Call cancelled' }).waitFor();
+    await allReleased('cancelled');
+
+    // Nobody answers.
+    await caller.page.getByRole('button', { name: 'Call again' }).click();
+    await ringing('timed out');
+    await caller.page.getByRole('heading', { name: 'No answer' }).waitFor();
+    await allReleased('timed out');
+
+    // The first agent answers: the second one lets go; the call itself holds what it uses.
+    await caller.page.getByRole('button', { name: 'Call again' }).click();
+    await ringing('answered');
+    await answerButton(first.page, 'Fay').click();
+    await Promise.all([firstRemoteFrameAt(first.page, MEDIA), firstRemoteFrameAt(caller.page, MEDIA)]);
+    await waitForHeld(second.page, NOTHING_HELD, 'second agent, call taken by the first');
+    await waitForHeld(first.page, { liveTracks: 2, openConnections: 1 }, 'first agent in the call');
+    await waitForHeld(caller.page, CALLER_PREPARED, 'caller in the call');
+    await first.page.getByRole('button', { name: 'Hang up' }).click();
+    await caller.page.getByText('The person you called hung up.').waitFor();
+    await allReleased('hung up');
     assert.deepEqual(errors, []);
   });
 

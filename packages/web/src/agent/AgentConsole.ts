@@ -1,4 +1,5 @@
 import type { DisconnectReason, JsonValue, RegisterFailureReason, SessionEvent } from '@pbx-peers/client';
+import { CallMedia } from '../shared/CallMedia.js';
 import { CallView } from '../shared/CallView.js';
 import { ConnectionBanner } from '../shared/ConnectionBanner.js';
 import { type CallEndReason, type CallEndText, describeCallEnd } from '../shared/describeCallEnd.js';
@@ -7,13 +8,12 @@ import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { initials } from '../shared/initials.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
-import type { PeerSession } from '../shared/PeerSession.js';
 import { extensionName, peersUrl } from '../shared/pageExtension.js';
 import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
-import { startCallMedia } from '../shared/startCallMedia.js';
-import { testHook } from '../shared/testHook.js';
+import { mark } from '../shared/testHook.js';
+import { WarmStandby } from '../shared/WarmStandby.js';
 import { CallNotifier } from './CallNotifier.js';
 import { Ringer } from './Ringer.js';
 
@@ -51,8 +51,11 @@ interface ActiveCall {
   callId: string;
   media: LocalMedia;
   view: CallView;
-  session: PeerSession;
+  call: CallMedia;
 }
+
+/** TURN credentials live at least a minute; a configuration older than this is fetched again. */
+const ICE_CONFIGURATION_MAX_AGE_MS = 30_000;
 
 const REGISTER_FAILURES: Record<RegisterFailureReason, string> = {
   'bad-password': 'Wrong password. Please check it and try again.',
@@ -91,6 +94,20 @@ export class AgentConsole {
   readonly #calls = new Map<string, WaitingCall>();
   #answering: Answering | undefined;
   #active: ActiveCall | undefined;
+  /**
+   * While a call rings, the camera and microphone are already open and the ICE servers fetched, so that
+   * Answer waits for neither (a real camera takes a few hundred milliseconds to start). The camera light
+   * is on while calls wait; both are released when none does.
+   */
+  readonly #standbyMedia = new WarmStandby<LocalMedia>({
+    create: () => LocalMedia.acquire(),
+    dispose: (media) => media.stop(),
+  });
+  readonly #standbyConfiguration = new WarmStandby<RTCConfiguration>({
+    create: () => rtcConfiguration(),
+    dispose: () => undefined,
+    maxAgeMs: ICE_CONFIGURATION_MAX_AGE_MS,
+  });
 
   constructor(extensionId: string) {
     this.#extensionId = extensionId;
@@ -123,7 +140,7 @@ export class AgentConsole {
     const { client } = this.#connection;
     client.on('session', (event) => this.#onSession(event));
     client.on('signal', ({ callId, data }) => {
-      if (this.#active?.callId === callId) this.#active.session.handleSignal(data);
+      if (this.#active?.callId === callId) this.#active.call.session.handleSignal(data);
       else if (this.#answering?.callId === callId) this.#answering.pending.push(data);
     });
     this.#connection.on('state', (state) => {
@@ -326,8 +343,12 @@ export class AgentConsole {
       call.button.lastElementChild?.replaceChildren(answeringThis ? 'Answering…' : 'Answer');
       call.row.dataset.answering = String(answeringThis);
     }
-    if (count > 0 && !busy && this.#signedIn) this.#ringer.start();
+    const waiting = count > 0 && !busy && this.#signedIn;
+    if (waiting) this.#ringer.start();
     else this.#ringer.stop();
+    const canAnswer = waiting && this.#browserProblem === undefined;
+    this.#standbyMedia.want(canAnswer);
+    this.#standbyConfiguration.want(canAnswer);
     this.#renderWaitTimes();
     this.#renderTitle();
   }
@@ -354,19 +375,26 @@ export class AgentConsole {
   async #answer(callId: string): Promise<void> {
     const call = this.#calls.get(callId);
     if (call === undefined || this.#active !== undefined || this.#answering !== undefined) return;
+    mark('agent:answer-clicked');
     const answering: Answering = { callId, pending: [], endedWith: undefined };
     this.#answering = answering;
+    // The answer goes out first: the first answer wins the call. The camera and microphone are usually
+    // open already (see #standbyMedia), else they start while the answer travels; taken before the render
+    // below, which stops wanting them. Should they fail, the call is ended at once.
+    const client = this.#connection.client;
+    const answerResult = settle(client.answer(callId));
+    const mediaResult = settle(this.#standbyMedia.take());
+    // rtcConfiguration() never rejects: without ICE servers, calls between reachable hosts still work.
+    const configurationReady = this.#standbyConfiguration.take();
     this.#notice.hidden = true;
     this.#renderQueue();
-
-    // The answer travels while the camera and microphone start: the first answer wins the call, and a
-    // camera takes a few hundred milliseconds to open. Should they fail, the call is ended at once.
-    const client = this.#connection.client;
-    const [prepared, answered] = await Promise.all([
-      settle(Promise.all([LocalMedia.acquire(), rtcConfiguration()])),
-      settle(client.answer(callId)),
+    const [prepared, answered, configuration] = await Promise.all([
+      mediaResult,
+      answerResult,
+      configurationReady,
     ]);
-    const media = prepared.ok ? prepared.value[0] : undefined;
+    mark('agent:answered-with-media');
+    const media = prepared.ok ? prepared.value : undefined;
     const connected = answered.ok && answered.value.status === 'connected';
     if (this.#answering !== answering) {
       // Signed out, or the connection dropped, meanwhile.
@@ -376,19 +404,21 @@ export class AgentConsole {
     }
     this.#answering = undefined;
     if (!answered.ok) {
-      media?.stop();
       this.#showNotice({
         title: 'Could not answer',
         detail: 'The connection to the server failed. Please try again.',
         tone: 'danger',
       });
       this.#renderQueue();
+      // After the render, which decides whether calls still wait for them.
+      if (media !== undefined) this.#standbyMedia.giveBack(media);
       return;
     }
     if (!connected) {
-      media?.stop();
       this.#removeCall(callId);
       this.#showNotice(describeCallEnd('unavailable', 'agent'));
+      this.#renderQueue();
+      if (media !== undefined) this.#standbyMedia.giveBack(media);
       return;
     }
     if (!prepared.ok || media === undefined) {
@@ -404,25 +434,25 @@ export class AgentConsole {
     }
     if (answering.endedWith !== undefined) {
       // The caller hung up (or dropped) while the camera was starting.
-      media.stop();
       this.#removeCall(callId);
       this.#showNotice(describeCallEnd(answering.endedWith, 'agent'));
+      this.#renderQueue();
+      this.#standbyMedia.giveBack(media);
       return;
     }
-    const configuration = prepared.value[1];
 
     const view = new CallView({ peerName: call.displayName, media, onHangUp: () => this.#hangUp() });
-    const session = startCallMedia({
+    const callMedia = new CallMedia({
       role: 'answerer',
       configuration,
       client,
       callId,
       media,
-      view,
       onMediaFailed: () => this.#hangUp('media-failed'),
     });
-    this.#active = { callId, media, view, session };
-    for (const data of answering.pending.splice(0)) session.handleSignal(data);
+    callMedia.attach(view);
+    this.#active = { callId, media, view, call: callMedia };
+    for (const data of answering.pending.splice(0)) callMedia.session.handleSignal(data);
     this.#removeCall(callId);
     this.#callArea.replaceChildren(view.root);
     this.#callArea.hidden = false;
@@ -442,10 +472,9 @@ export class AgentConsole {
     const active = this.#active;
     if (active === undefined) return;
     this.#active = undefined;
-    active.session.close();
+    active.call.close();
     active.media.stop();
     active.view.destroy();
-    testHook.pc = null;
     this.#callArea.hidden = true;
     this.#showNotice(describeCallEnd(reason, 'agent'));
     this.#renderStatus();

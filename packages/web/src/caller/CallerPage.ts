@@ -1,4 +1,5 @@
 import type { ExtensionStatus, JsonValue, ResponseFor, SessionEvent } from '@pbx-peers/client';
+import { CallMedia } from '../shared/CallMedia.js';
 import { CallView } from '../shared/CallView.js';
 import { ConnectionBanner } from '../shared/ConnectionBanner.js';
 import { type CallEndReason, describeCallEnd } from '../shared/describeCallEnd.js';
@@ -6,26 +7,35 @@ import { byId } from '../shared/el.js';
 import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
-import type { PeerSession } from '../shared/PeerSession.js';
 import { extensionName, peersUrl } from '../shared/pageExtension.js';
 import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
-import { startCallMedia } from '../shared/startCallMedia.js';
-import { testHook } from '../shared/testHook.js';
+import { mark } from '../shared/testHook.js';
 import { callerName } from './callerName.js';
 
 /** Where the visitor's call is. Each state carries exactly what it owns (media, session, view). */
 type CallState =
   | { kind: 'idle' }
   | { kind: 'preparing' }
-  | { kind: 'ringing'; callId: string; media: LocalMedia; startedAt: number; ice: PrefetchedConfiguration }
+  | {
+      kind: 'ringing';
+      callId: string;
+      media: LocalMedia;
+      startedAt: number;
+      ice: PrefetchedConfiguration;
+      /**
+       * The call's peer connection, made while ringing once the ICE servers are in: the offer is made and
+       * candidates gathered, held until someone answers (see SignalOutbox). Closed if nobody does.
+       */
+      prepared: CallMedia | undefined;
+    }
   | {
       kind: 'connected';
       callId: string;
       media: LocalMedia;
       view: CallView;
-      session: PeerSession | undefined;
+      call: CallMedia | undefined;
       /** Signals that arrive before the RTCPeerConnection exists (its ICE servers are being fetched). */
       pending: JsonValue[];
     }
@@ -97,8 +107,8 @@ export class CallerPage {
     client.on('signal', ({ callId, data }) => {
       const state = this.#state;
       if (state.kind !== 'connected' || state.callId !== callId) return;
-      if (state.session === undefined) state.pending.push(data);
-      else state.session.handleSignal(data);
+      if (state.call === undefined) state.pending.push(data);
+      else state.call.session.handleSignal(data);
     });
     this.#connection.on('state', (state) => {
       this.#banner.show(state);
@@ -202,9 +212,38 @@ export class CallerPage {
       this.#showEnded('unavailable');
       return;
     }
-    this.#state = { kind: 'ringing', callId: response.callId, media, startedAt: Date.now(), ice };
+    const ringing: CallState = {
+      kind: 'ringing',
+      callId: response.callId,
+      media,
+      startedAt: Date.now(),
+      ice,
+      prepared: undefined,
+    };
+    this.#state = ringing;
     this.#startRingTimer();
     showView(this.#root, 'ringing', byId('ringing-hangup'));
+    void this.#prepareOffer(ringing);
+  }
+
+  /** While ringing: the peer connection, its offer and candidates, ready to go when someone answers. */
+  async #prepareOffer(ringing: Extract<CallState, { kind: 'ringing' }>): Promise<void> {
+    const configuration = await ringing.ice.configuration;
+    if (this.#state !== ringing) return;
+    ringing.prepared = this.#callMedia(ringing.callId, ringing.media, configuration, true);
+    ringing.prepared.start();
+  }
+
+  #callMedia(callId: string, media: LocalMedia, configuration: RTCConfiguration, hold: boolean): CallMedia {
+    return new CallMedia({
+      role: 'offerer',
+      configuration,
+      client: this.#connection.client,
+      callId,
+      media,
+      holdSignals: hold,
+      onMediaFailed: () => this.#hangUp('media-failed'),
+    });
   }
 
   #backToIdle(error: string): void {
@@ -228,33 +267,36 @@ export class CallerPage {
   }
 
   async #connect(ringing: Extract<CallState, { kind: 'ringing' }>): Promise<void> {
+    mark('caller:connected-event');
     const { callId, media, ice } = ringing;
+    const fresh = Date.now() - ice.fetchedAt < ICE_CONFIGURATION_MAX_AGE_MS;
+    // The prepared offer goes out before anything else happens: the answer is what the agent waits for.
+    // One prepared with TURN credentials that may have expired by now is made again.
+    let prepared = ringing.prepared;
+    if (prepared !== undefined && !fresh) {
+      prepared.close();
+      prepared = undefined;
+    }
+    prepared?.releaseSignals();
     this.#stopRingTimer();
     const peerName = this.#extensionName || this.#extensionId;
     const view = new CallView({ peerName, media, onHangUp: () => this.#hangUp() });
-    const state: CallState = { kind: 'connected', callId, media, view, session: undefined, pending: [] };
+    prepared?.attach(view);
+    const state: CallState = { kind: 'connected', callId, media, view, call: prepared, pending: [] };
     this.#state = state;
     this.#callContainer.replaceChildren(view.root);
     this.#root.parentElement?.classList.add('in-call');
     showView(this.#root, 'call', view.hangUpButton);
+    if (prepared !== undefined) return;
 
-    const configuration = await (Date.now() - ice.fetchedAt < ICE_CONFIGURATION_MAX_AGE_MS
-      ? ice.configuration
-      : rtcConfiguration());
+    // Answered before the ICE servers were in (or long after they were fetched): negotiate now.
+    const configuration = await (fresh ? ice.configuration : rtcConfiguration());
     if (this.#state !== state) return;
-    const client = this.#connection.client;
-    const session = startCallMedia({
-      role: 'offerer',
-      configuration,
-      client,
-      callId,
-      media,
-      view,
-      onMediaFailed: () => this.#hangUp('media-failed'),
-    });
-    state.session = session;
-    for (const data of state.pending.splice(0)) session.handleSignal(data);
-    session.start();
+    const call = this.#callMedia(callId, media, configuration, false);
+    call.attach(view);
+    state.call = call;
+    for (const data of state.pending.splice(0)) call.session.handleSignal(data);
+    call.start();
   }
 
   /** This side ends the call: tells the server, then cleans up. */
@@ -275,10 +317,11 @@ export class CallerPage {
     if (state.kind !== 'ringing' && state.kind !== 'connected') return;
     this.#stopRingTimer();
     if (state.kind === 'connected') {
-      state.session?.close();
+      state.call?.close();
       state.view.destroy();
       this.#root.parentElement?.classList.remove('in-call');
-      testHook.pc = null;
+    } else {
+      state.prepared?.close();
     }
     state.media.stop();
     this.#showEnded(reason);

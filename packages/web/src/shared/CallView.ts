@@ -3,6 +3,7 @@ import { formatDuration } from './formatDuration.js';
 import { icon } from './icon.js';
 import { initials } from './initials.js';
 import type { LocalMedia } from './LocalMedia.js';
+import { mark } from './testHook.js';
 
 export interface CallViewOptions {
   /** Who is on the other end: the extension's name for a caller, the caller's for an agent. */
@@ -75,6 +76,7 @@ export class CallView {
 
     const remoteReady = () => {
       const hasVideo = this.#remoteVideo.videoWidth > 0;
+      if (hasVideo && this.#stage.dataset.remoteVideo !== 'true') mark('view:first-remote-frame');
       this.#stage.dataset.remoteVideo = String(hasVideo);
       this.#renderNote();
     };

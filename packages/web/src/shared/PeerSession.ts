@@ -1,4 +1,7 @@
 import type { JsonValue } from '@pbx-peers/client';
+import { SignalOutbox } from './SignalOutbox.js';
+import { mark } from './testHook.js';
+import { withStartBitrate } from './withStartBitrate.js';
 
 /**
  * The `data` of the protocol's `signal` messages, as this web app exchanges them (trickle ICE). The server
@@ -22,6 +25,11 @@ export interface PeerSessionOptions {
   localStream: MediaStream;
   /** Sends one signal to the other party (the protocol's `signal` request). */
   sendSignal(data: JsonValue): void;
+  /**
+   * Holds every outgoing signal until `releaseSignals()`: the caller negotiates while the call still rings,
+   * before the server relays anything (see SignalOutbox).
+   */
+  holdSignals?: boolean;
   /** The other party's media, once its first track arrives. */
   onRemoteStream(stream: MediaStream): void;
   /** Every change of `RTCPeerConnection.connectionState`. */
@@ -37,6 +45,7 @@ export interface PeerSessionOptions {
 export class PeerSession {
   readonly pc: RTCPeerConnection;
   readonly #options: PeerSessionOptions;
+  readonly #outbox: SignalOutbox;
   #chain: Promise<void> = Promise.resolve();
   readonly #pendingCandidates: RTCIceCandidateInit[] = [];
   #remoteStream: MediaStream | undefined;
@@ -44,7 +53,12 @@ export class PeerSession {
 
   constructor(options: PeerSessionOptions) {
     this.#options = options;
+    this.#outbox = new SignalOutbox(
+      (data) => options.sendSignal(JSON.parse(JSON.stringify(data)) as JsonValue),
+      options.holdSignals === true,
+    );
     const pc = new RTCPeerConnection(options.configuration);
+    mark('pc:created');
     this.pc = pc;
     for (const track of options.localStream.getTracks()) pc.addTrack(track, options.localStream);
     if (options.role === 'offerer') {
@@ -53,7 +67,10 @@ export class PeerSession {
       if (!kinds.has('audio')) pc.addTransceiver('audio', { direction: 'recvonly' });
       if (!kinds.has('video')) pc.addTransceiver('video', { direction: 'recvonly' });
     }
+    pc.addEventListener('icegatheringstatechange', () => mark(`pc:gathering-${pc.iceGatheringState}`));
+    pc.addEventListener('iceconnectionstatechange', () => mark(`pc:ice-${pc.iceConnectionState}`));
     pc.addEventListener('icecandidate', (event) => {
+      mark(event.candidate === null ? 'pc:candidates-done' : 'pc:candidate');
       if (event.candidate !== null && event.candidate.candidate !== '') {
         this.#send({ candidate: event.candidate.toJSON() });
       }
@@ -61,6 +78,7 @@ export class PeerSession {
     pc.addEventListener('track', (event) => {
       // The other side adds its tracks with their stream, so `streams[0]` holds audio and video together;
       // a track without a stream (another app) joins one made here.
+      mark(`pc:track-${event.track.kind}`);
       let stream = event.streams[0];
       if (stream === undefined) {
         this.#remoteStream ??= new MediaStream();
@@ -71,30 +89,47 @@ export class PeerSession {
       options.onRemoteStream(stream);
     });
     pc.addEventListener('connectionstatechange', () => {
+      mark(`pc:connection-${pc.connectionState}`);
       if (!this.#closed) options.onConnectionState(pc.connectionState);
     });
   }
 
-  /** The caller starts negotiation once the call is connected. */
+  /** The caller starts negotiation: once the call is connected, or while it rings with `holdSignals`. */
   start(): void {
     if (this.#options.role !== 'offerer') return;
     this.#enqueue(async () => {
       const offer = await this.pc.createOffer();
+      mark('pc:offer-created');
       await this.pc.setLocalDescription(offer);
+      mark('pc:local-description-set');
       this.#sendDescription();
     });
+  }
+
+  /** Sends the signals held so far (the offer with the candidates gathered meanwhile) and any later ones. */
+  releaseSignals(): void {
+    if (this.#closed) return;
+    this.#outbox.release(this.pc.localDescription);
   }
 
   /** Applies one `signal` from the other party. */
   handleSignal(data: JsonValue): void {
     const signal = parseSignal(data);
     if (signal === undefined) return;
+    mark('sdp' in signal ? `signal:${signal.sdp.type}-arrived` : 'signal:candidate-arrived');
     this.#enqueue(async () => {
       if ('sdp' in signal) {
-        await this.pc.setRemoteDescription(signal.sdp);
+        mark(`pc:${signal.sdp.type}-received`);
+        // The remote description sets how this side sends: see withStartBitrate.
+        await this.pc.setRemoteDescription({
+          type: signal.sdp.type,
+          sdp: withStartBitrate(signal.sdp.sdp ?? ''),
+        });
+        mark('pc:remote-description-set');
         for (const candidate of this.#pendingCandidates.splice(0)) await this.#addCandidate(candidate);
         if (signal.sdp.type === 'offer') {
           await this.pc.setLocalDescription(await this.pc.createAnswer());
+          mark('pc:local-description-set');
           this.#sendDescription();
         }
       } else if (this.pc.remoteDescription === null) {
@@ -133,12 +168,13 @@ export class PeerSession {
 
   #sendDescription(): void {
     const description = this.pc.localDescription;
+    if (description !== null) mark(`pc:${description.type}-ready`);
     if (description !== null) this.#send({ sdp: { type: description.type, sdp: description.sdp } });
   }
 
   #send(data: SignalData): void {
     if (this.#closed) return;
-    this.#options.sendSignal(JSON.parse(JSON.stringify(data)) as JsonValue);
+    this.#outbox.send(data);
   }
 }
 

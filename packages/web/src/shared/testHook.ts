@@ -1,15 +1,24 @@
 import type { ConnectionState } from './ReconnectingClient.js';
 
+/** One step of a call, when it happened: `performance.timeOrigin + performance.now()`, in ms since the epoch. */
+export interface TimelineMark {
+  name: string;
+  at: number;
+}
+
 /**
  * `window.__pbxTest`: what the end-to-end tests (packages/web/test) read from a page. It exposes the
- * current call's RTCPeerConnection (for `getStats()`: packets received, the selected candidate pair) and
- * the signalling connection's state. Read-only by convention; the app never reads it back, and it holds
- * nothing the page's own scripts could not already reach (no password).
+ * current call's RTCPeerConnection (for `getStats()`: packets received, the selected candidate pair), the
+ * signalling connection's state, and a timeline of the steps of setting up a call (to see where the time
+ * between Answer and the first frame goes). Read-only by convention; the app never reads it back, and it
+ * holds nothing the page's own scripts could not already reach (no password).
  */
 export interface PbxTestHook {
   /** The current call's RTCPeerConnection; null between calls. */
   pc: RTCPeerConnection | null;
   connection: ConnectionState;
+  /** Every mark since the page loaded, oldest first; bounded so that a page left open does not grow. */
+  timeline: TimelineMark[];
 }
 
 declare global {
@@ -18,5 +27,15 @@ declare global {
   }
 }
 
-export const testHook: PbxTestHook = { pc: null, connection: 'connecting' };
-window.__pbxTest = testHook;
+export const testHook: PbxTestHook = { pc: null, connection: 'connecting', timeline: [] };
+// Guarded so that the modules that mark steps can also be loaded by the unit tests, in Node.
+if (typeof window !== 'undefined') window.__pbxTest = testHook;
+
+const TIMELINE_LIMIT = 500;
+
+/** Notes that a step of call setup happened now, on the machine's clock (comparable across pages). */
+export function mark(name: string): void {
+  const timeline = testHook.timeline;
+  if (timeline.length >= TIMELINE_LIMIT) timeline.shift();
+  timeline.push({ name, at: performance.timeOrigin + performance.now() });
+}

@@ -123,3 +123,74 @@ export async function eventually<T>(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+export interface TimelineMark {
+  name: string;
+  at: number;
+}
+
+/** The page's call-setup marks (`window.__pbxTest.timeline`, see src/shared/testHook.ts) from `since` on. */
+export function timeline(page: Page, since: number): Promise<TimelineMark[]> {
+  return page.evaluate(
+    (from) =>
+      ((window as unknown as { __pbxTest?: { timeline: TimelineMark[] } }).__pbxTest?.timeline ?? []).filter(
+        (entry) => entry.at >= from,
+      ),
+    since,
+  );
+}
+
+/**
+ * Both pages' marks on one axis, in ms after `origin`, oldest first, as `+123.4 agent pc:created` lines:
+ * where the time between Answer and the first frame goes.
+ */
+export function mergedTimeline(origin: number, sides: Record<string, TimelineMark[]>): string[] {
+  return Object.entries(sides)
+    .flatMap(([side, marks]) => marks.map((entry) => ({ side, ...entry })))
+    .sort((a, b) => a.at - b.at)
+    .map((entry) => `+${(entry.at - origin).toFixed(1).padStart(6)} ${entry.side.padEnd(6)} ${entry.name}`);
+}
+
+/**
+ * An init script (see `openPage`) that keeps every camera and microphone track the page gets and every
+ * RTCPeerConnection it makes, for `heldDevices`: whatever the page does with them, a leak shows.
+ */
+export const RECORD_DEVICES = `(() => {
+  const recorded = { tracks: [], connections: [] };
+  window.__recordedDevices = recorded;
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    const stream = await getUserMedia(constraints);
+    recorded.tracks.push(...stream.getTracks());
+    return stream;
+  };
+  const Original = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Original {
+    constructor(...args) {
+      super(...args);
+      recorded.connections.push(this);
+    }
+  };
+})()`;
+
+export interface HeldDevices {
+  /** Camera and microphone tracks not stopped: while there is one, the camera (or microphone) is on. */
+  liveTracks: number;
+  /** RTCPeerConnections not closed. */
+  openConnections: number;
+}
+
+/** What a page opened with RECORD_DEVICES still holds. */
+export function heldDevices(page: Page): Promise<HeldDevices> {
+  return page.evaluate(() => {
+    const recorded = (
+      window as unknown as {
+        __recordedDevices: { tracks: MediaStreamTrack[]; connections: RTCPeerConnection[] };
+      }
+    ).__recordedDevices;
+    return {
+      liveTracks: recorded.tracks.filter((track) => track.readyState === 'live').length,
+      openConnections: recorded.connections.filter((pc) => pc.signalingState !== 'closed').length,
+    };
+  });
+}

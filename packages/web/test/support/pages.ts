@@ -11,13 +11,15 @@ export interface OpenedPage {
 
 /**
  * A page in a fresh browser context (its own cookies, storage and permissions: one person), with camera,
- * microphone and notifications granted and every page error collected in `errors`.
+ * microphone and notifications granted and every page error collected in `errors`. `initScript` runs in
+ * the page before its own scripts.
  */
 export async function openPage(
   browser: Browser,
   url: string,
   errors: string[],
   viewport = { width: 1100, height: 860 },
+  initScript?: string,
 ): Promise<OpenedPage> {
   const context = await browser.newContext({
     viewport,
@@ -26,6 +28,7 @@ export async function openPage(
   });
   context.setDefaultTimeout(SHORT);
   const page = await context.newPage();
+  if (initScript !== undefined) await page.addInitScript(initScript);
   page.on('pageerror', (error) => errors.push(`${url}: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(`${url}: console: ${message.text()}`);
