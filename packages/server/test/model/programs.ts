@@ -84,16 +84,22 @@ interface Cast {
   agents: boolean[];
 }
 
+/** The second extension is there to show that extensions do not hear each other; most peers share one. */
+const mostlyFirstExtension = fc.oneof(
+  { weight: 4, arbitrary: fc.constant(0) },
+  { weight: 1, arbitrary: fc.constant(1) },
+);
+
 export function programArbitrary({ maxSlots, maxSteps }: ProgramShape): fc.Arbitrary<Program> {
   const castArbitrary = fc
-    .array(fc.record({ extension: fc.constantFrom(0, 1), agent: fc.boolean() }), {
+    .array(fc.record({ extension: mostlyFirstExtension, agent: fc.boolean() }), {
       minLength: 2,
       maxLength: maxSlots,
     })
     .map(
       (slots): Cast => ({
-        slotExtensions: slots.map((slot) => slot.extension),
-        // At least one agent and one visitor, so that calls can ring.
+        // At least one agent and one visitor on the same extension, so that calls can ring.
+        slotExtensions: slots.map((slot, index) => (index < 2 ? 0 : slot.extension)),
         agents: slots.map((slot, index) => (index === 0 ? true : index === 1 ? false : slot.agent)),
       }),
     );
@@ -142,14 +148,56 @@ function slotOf(cast: Cast, agents: boolean): fc.Arbitrary<number> {
 }
 
 function stepArbitrary(cast: Cast): fc.Arbitrary<Step> {
+  const together = (actions: Action[]): Step => ({ kind: 'together', actions });
   return fc.oneof(
-    { weight: 5, arbitrary: actionArbitrary(cast).map((action): Step => ({ kind: 'one', action })) },
+    { weight: 10, arbitrary: actionArbitrary(cast).map((action): Step => ({ kind: 'one', action })) },
     {
       weight: 1,
-      arbitrary: fc
-        .array(racingActionArbitrary(cast), { minLength: 1, maxLength: 3 })
-        .map((actions): Step => ({ kind: 'together', actions })),
+      arbitrary: fc.array(racingActionArbitrary(cast), { minLength: 1, maxLength: 3 }).map(together),
     },
+    { weight: 2, arbitrary: raceArbitrary(cast).map(together) },
+  );
+}
+
+/** The races the contract has most to say about, each between the peers most likely to make it bite. */
+function raceArbitrary(cast: Cast): fc.Arbitrary<Action[]> {
+  const agent = slotOf(cast, true);
+  const visitor = slotOf(cast, false);
+  const answer = (slot: number): Action => ({
+    kind: 'answer',
+    slot,
+    id: undefined,
+    call: { kind: 'recent', nth: 0 },
+  });
+  const mine: CallRef = { kind: 'mine' };
+  return fc.oneof(
+    // Several agents answer the same call: one wins, the others get `unavailable`.
+    fc.uniqueArray(agent, { minLength: 2, maxLength: 3 }).map((slots) => slots.map(answer)),
+    // The caller hangs up (or drops) as an agent answers.
+    fc
+      .tuple(visitor, agent, fc.constantFrom('end', 'close', 'terminate'))
+      .map(([caller, answerer, how]): Action[] => [
+        how === 'end'
+          ? { kind: 'end', slot: caller, id: undefined, call: mine }
+          : { kind: 'disconnect', slot: caller, how },
+        answer(answerer),
+      ]),
+    // A call as the last agent leaves.
+    fc
+      .tuple(visitor, agent, fc.boolean())
+      .map(([caller, leaver, drops]): Action[] => [
+        { kind: 'call', slot: caller, id: undefined },
+        drops
+          ? { kind: 'disconnect', slot: leaver, how: 'terminate' }
+          : { kind: 'deregister', slot: leaver, id: undefined },
+      ]),
+    // The ring timeout as an agent answers.
+    agent.map((answerer): Action[] => [{ kind: 'wait', ms: 61_000 }, answer(answerer)]),
+    // A signal as the other party hangs up.
+    fc.tuple(visitor, agent).map(([caller, answerer]): Action[] => [
+      { kind: 'signal', slot: caller, id: undefined, call: mine, data: { race: 'signal' } },
+      { kind: 'end', slot: answerer, id: undefined, call: mine },
+    ]),
   );
 }
 
@@ -225,7 +273,7 @@ function actionArbitrary(cast: Cast): fc.Arbitrary<Action> {
         })
         .map(({ c, right }): Action => ({ kind: 'register', rightPassword: right, ...c })),
     },
-    { weight: 2, arbitrary: agent.map((c): Action => ({ kind: 'deregister', ...c })) },
+    { weight: 1, arbitrary: agent.map((c): Action => ({ kind: 'deregister', ...c })) },
     { weight: 1, arbitrary: anyone.map((c): Action => ({ kind: 'status', ...c })) },
     {
       weight: 5,
@@ -259,7 +307,7 @@ function actionArbitrary(cast: Cast): fc.Arbitrary<Action> {
         how: fc.constantFrom('close', 'terminate'),
       }),
     },
-    { weight: 2, arbitrary: fc.constantFrom(...WAITS_MS).map((ms): Action => ({ kind: 'wait', ms })) },
+    { weight: 1, arbitrary: fc.constantFrom(...WAITS_MS).map((ms): Action => ({ kind: 'wait', ms })) },
   );
 }
 
