@@ -170,7 +170,7 @@ function sha256(text: string): Buffer {
 async function closeRemovedExtensions(switchboard: Switchboard, store: ExtensionStore, log: Logger) {
   for (const extensionId of switchboard.extensionsWithPeers()) {
     try {
-      if ((await store.get(extensionId)) === undefined) {
+      if (!(await store.exists(extensionId))) {
         log.info({ extensionId }, 'extension removed; closing its connections');
         switchboard.closeExtension(extensionId, 'extension removed');
       }

@@ -39,7 +39,6 @@ export class LocalPeer implements TaskOwner {
 
   constructor(
     readonly extensionId: string,
-    readonly clientAddress: string,
     private readonly link: PeerLink,
     private readonly dispatcher: PeerDispatcher,
   ) {
@@ -69,6 +68,10 @@ export class LocalPeer implements TaskOwner {
   get announcedCalls(): Set<string> {
     this.announced ??= new Set();
     return this.announced;
+  }
+
+  get clientAddress(): string {
+    return this.link.clientAddress;
   }
 
   get initialized(): boolean {

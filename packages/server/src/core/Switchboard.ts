@@ -85,8 +85,8 @@ export class Switchboard {
     deps.backend.onNotice((extensionId, audience, notice) => this.deliver(extensionId, audience, notice));
   }
 
-  attach(extensionId: string, link: PeerLink, clientAddress: string): AttachedPeer {
-    const peer = new LocalPeer(extensionId, clientAddress, link, this.dispatcher);
+  attach(extensionId: string, link: PeerLink): AttachedPeer {
+    const peer = new LocalPeer(extensionId, link, this.dispatcher);
     let peers = this.peersByExtension.get(extensionId);
     if (peers === undefined) {
       peers = new Set();

@@ -73,7 +73,7 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRoutes
 
   const servePage =
     (name: Page) => async (request: { params: { extensionId: string } }, reply: FastifyReply) => {
-      const known = (await store.get(request.params.extensionId)) !== undefined;
+      const known = await store.exists(request.params.extensionId);
       return sendPage(reply, known ? name : 'not-found.html', known ? 200 : 404);
     };
 

@@ -31,6 +31,8 @@ export interface ExtensionStore {
   /** Adds an extension; rejects with DuplicateExtensionError when the id is taken. */
   add(extension: NewExtension): Promise<ExtensionRecord>;
   get(id: string): Promise<ExtensionRecord | undefined>;
+  /** Whether the id is taken; cheaper than `get`, as every WebSocket upgrade asks it. */
+  exists(id: string): Promise<boolean>;
   /** All extensions, oldest first. */
   list(): Promise<ExtensionRecord[]>;
   /** Returns false when there was no such extension. */

@@ -42,6 +42,7 @@ export class SqliteExtensionStore implements ExtensionStore {
     ExtensionRow
   >;
   readonly #selectById: Database.Statement<[string], ExtensionRow>;
+  readonly #selectExists: Database.Statement<[string], number>;
   readonly #selectAll: Database.Statement<[], ExtensionRow>;
   readonly #deleteById: Database.Statement<[string]>;
   readonly #updatePasswordHash: Database.Statement<[{ id: string; passwordHash: string; now: number }]>;
@@ -69,6 +70,7 @@ export class SqliteExtensionStore implements ExtensionStore {
        RETURNING ${COLUMNS}`,
     );
     this.#selectById = db.prepare(`SELECT ${COLUMNS} FROM extensions WHERE id = ?`);
+    this.#selectExists = db.prepare<[string], number>('SELECT 1 FROM extensions WHERE id = ?').pluck();
     this.#selectAll = db.prepare(`SELECT ${COLUMNS} FROM extensions ORDER BY created_at, id`);
     this.#deleteById = db.prepare('DELETE FROM extensions WHERE id = ?');
     this.#updatePasswordHash = db.prepare(
@@ -92,6 +94,10 @@ export class SqliteExtensionStore implements ExtensionStore {
   async get(id: string): Promise<ExtensionRecord | undefined> {
     const row = this.#selectById.get(id);
     return row === undefined ? undefined : toRecord(row);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return this.#selectExists.get(id) !== undefined;
   }
 
   async list(): Promise<ExtensionRecord[]> {

@@ -27,6 +27,8 @@ export interface ConnectionServices {
   maxBufferedBytes: number;
   /** Told once per connection, when it has closed. */
   connectionClosed(connection: PeerConnection): void;
+  /** Whether connections are logged as they open and close (level debug); read once, for the hot path. */
+  logConnections: boolean;
   /** Whether every message in and out is logged (level trace); read once, as it is on the hot path. */
   traceMessages: boolean;
 }
@@ -34,8 +36,9 @@ export interface ConnectionServices {
 const CONNECTION = Symbol('pbx-peers connection');
 type TaggedWebSocket = WebSocket & { [CONNECTION]?: PeerConnection };
 
-/** The part of a `net.Socket` the stuck-output check reads. */
+/** The parts of a `net.Socket` a connection reads beyond `Duplex`. */
 interface ByteCountingSocket extends Duplex {
+  readonly remoteAddress?: string | undefined;
   /** Bytes accepted for writing so far, including those still waiting in `writableLength`. */
   readonly bytesWritten?: number;
 }
@@ -67,7 +70,8 @@ export class PeerConnection implements PeerLink {
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: ByteCountingSocket,
-    readonly clientAddress: string,
+    /** Known when the per-address connection limit read it at the upgrade; else read on first use. */
+    private address: string | undefined,
     private readonly services: ConnectionServices,
   ) {
     this.budget = new TokenBucket(services.messageRate, services.messageBurst);
@@ -76,6 +80,15 @@ export class PeerConnection implements PeerLink {
     ws.on('pong', onPong);
     ws.on('error', onError);
     ws.on('close', onClose);
+  }
+
+  /**
+   * Read from the socket only when first needed (a `register`, a log line): asking the kernel for the
+   * peer's address costs a system call, and most connections never need it.
+   */
+  get clientAddress(): string {
+    this.address ??= this.socket.remoteAddress ?? 'unknown';
+    return this.address;
   }
 
   /** The core's side of this connection; frames are accepted only once it is set. */
@@ -180,8 +193,9 @@ export class PeerConnection implements PeerLink {
 
   private logRegister(response: ResponseFor<'register'>): void {
     const { log } = this.services;
-    if (response.status === 'registered') log.debug(this.logContext(), 'registered');
-    else log.info({ ...this.logContext(), reason: response.reason }, 'register refused');
+    if (response.status === 'registered') {
+      if (this.services.logConnections) log.debug(this.logContext(), 'registered');
+    } else log.info({ ...this.logContext(), reason: response.reason }, 'register refused');
   }
 
   private logContext(): Record<string, unknown> {
@@ -194,7 +208,9 @@ export class PeerConnection implements PeerLink {
 
   /** The socket has closed: the core ends the peer's session and registration (protocol section 6). */
   closed(code: number): void {
-    this.services.log.debug({ ...this.logContext(), code }, 'connection closed');
+    if (this.services.logConnections) {
+      this.services.log.debug({ ...this.logContext(), code }, 'connection closed');
+    }
     this.peer?.detach();
     this.services.connectionClosed(this);
   }

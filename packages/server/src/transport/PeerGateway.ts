@@ -22,7 +22,11 @@ export interface PeerGatewayOptions {
   maxConnectionsPerAddress: number;
 }
 
-const PEERS_PATH = /^\/peers\/([^/]+)$/;
+/**
+ * Matched on the raw request target: a WHATWG URL parse per upgrade costs more than the rest of this
+ * check, and browsers send the origin form (`/peers/<id>?query`). A query is ignored.
+ */
+const PEERS_PATH = /^\/peers\/([^/?#]+)(?:\?[^#]*)?$/;
 const GOING_AWAY = 1001;
 
 /**
@@ -50,7 +54,10 @@ export class PeerGateway {
       messageRate: options.messageRate,
       messageBurst: options.messageBurst,
       maxBufferedBytes: options.maxBufferedBytes,
-      connectionClosed: (connection) => this.release(connection.clientAddress),
+      connectionClosed: (connection) => {
+        if (options.maxConnectionsPerAddress > 0) this.release(connection.clientAddress);
+      },
+      logConnections: log.isLevelEnabled('debug'),
       traceMessages: log.isLevelEnabled('trace'),
     };
     this.wss = new WebSocketServer({
@@ -68,19 +75,22 @@ export class PeerGateway {
     // A method, not a closure over this call: a listener that lives as long as the connection must not
     // keep the upgrade request (headers and all) reachable.
     socket.on('error', this.onSocketError);
-    const clientAddress = request.socket.remoteAddress ?? 'unknown';
-    const pathname = new URL(request.url ?? '/', 'http://upgrade').pathname;
-    const extensionId = decodePathSegment(PEERS_PATH.exec(pathname)?.[1]);
+    const extensionId = decodePathSegment(PEERS_PATH.exec(request.url ?? '/')?.[1]);
     if (extensionId === undefined) return this.refuse(request, socket, 404);
     const origin = request.headers.origin;
     const { allowedOrigins } = this.options;
     if (allowedOrigins.length > 0 && (origin === undefined || !allowedOrigins.includes(origin))) {
       return this.refuse(request, socket, 403);
     }
-    if (!this.reserve(clientAddress)) return this.refuse(request, socket, 429);
+    // The address is read (a system call) only when the per-address limit needs it.
+    const counted = this.options.maxConnectionsPerAddress > 0;
+    const clientAddress = counted ? (request.socket.remoteAddress ?? 'unknown') : undefined;
+    if (clientAddress !== undefined && !this.reserve(clientAddress)) {
+      return this.refuse(request, socket, 429);
+    }
     let accepted = false;
     try {
-      if ((await this.store.get(extensionId)) === undefined) return this.refuse(request, socket, 404);
+      if (!(await this.store.exists(extensionId))) return this.refuse(request, socket, 404);
       if (socket.destroyed) return;
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         accepted = true;
@@ -88,13 +98,15 @@ export class PeerGateway {
       });
     } finally {
       // ws calls back synchronously on success; a refused or failed upgrade frees its place at once.
-      if (!accepted) this.release(clientAddress);
+      if (!accepted && clientAddress !== undefined) this.release(clientAddress);
     }
   }
 
   private refuse(request: IncomingMessage, socket: Duplex, status: keyof typeof REFUSALS): void {
-    const clientAddress = request.socket.remoteAddress;
-    this.log.debug({ clientAddress, url: request.url, status }, 'upgrade refused');
+    this.log.debug(
+      { clientAddress: request.socket.remoteAddress, url: request.url, status },
+      'upgrade refused',
+    );
     const { statusText, body } = REFUSALS[status];
     socket.end(
       `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
@@ -104,16 +116,13 @@ export class PeerGateway {
 
   /** Takes a place for one more connection from `address`; false when it has used them all. */
   private reserve(address: string): boolean {
-    const limit = this.options.maxConnectionsPerAddress;
-    if (limit === 0) return true;
     const count = this.connectionsByAddress.get(address) ?? 0;
-    if (count >= limit) return false;
+    if (count >= this.options.maxConnectionsPerAddress) return false;
     this.connectionsByAddress.set(address, count + 1);
     return true;
   }
 
   private release(address: string): void {
-    if (this.options.maxConnectionsPerAddress === 0) return;
     const count = (this.connectionsByAddress.get(address) ?? 1) - 1;
     if (count <= 0) this.connectionsByAddress.delete(address);
     else this.connectionsByAddress.set(address, count);
@@ -140,10 +149,17 @@ export class PeerGateway {
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 
-  private accept(ws: WebSocket, socket: Duplex, extensionId: string, clientAddress: string): void {
-    this.log.debug({ clientAddress, extensionId }, 'connection opened');
+  private accept(
+    ws: WebSocket,
+    socket: Duplex,
+    extensionId: string,
+    clientAddress: string | undefined,
+  ): void {
     const connection = new PeerConnection(ws, socket, clientAddress, this.services);
-    connection.attach(this.switchboard.attach(extensionId, connection, clientAddress));
+    connection.attach(this.switchboard.attach(extensionId, connection));
+    if (this.services.logConnections) {
+      this.log.debug({ clientAddress: connection.clientAddress, extensionId }, 'connection opened');
+    }
   }
 
   /**

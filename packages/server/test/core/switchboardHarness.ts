@@ -18,16 +18,13 @@ export class FakePeer {
   private nextId = 1;
 
   constructor(switchboard: Switchboard, extensionId = EXTENSION, address = '10.0.0.1') {
-    this.attached = switchboard.attach(
-      extensionId,
-      {
-        send: (message) => this.received.push(message),
-        close: (code, reason) => {
-          this.closedWith = { code, reason };
-        },
+    this.attached = switchboard.attach(extensionId, {
+      clientAddress: address,
+      send: (message) => this.received.push(message),
+      close: (code, reason) => {
+        this.closedWith = { code, reason };
       },
-      address,
-    );
+    });
   }
 
   send(message: ClientMessage): void {

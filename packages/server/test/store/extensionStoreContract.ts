@@ -50,6 +50,15 @@ export function extensionStoreContract(name: string, createStore: () => Promise<
       assert.equal(await store.get('nobody'), undefined);
     });
 
+    it('exists says whether an id is taken, following add and remove', async () => {
+      assert.equal(await store.exists('door'), false);
+      await store.add({ id: 'door', name: 'Door', passwordHash: 'hash-door' });
+      assert.equal(await store.exists('door'), true);
+      assert.equal(await store.exists('Door'), false);
+      await store.remove('door');
+      assert.equal(await store.exists('door'), false);
+    });
+
     it('ids are case-sensitive', async () => {
       await store.add({ id: 'door', name: 'lower', passwordHash: 'h' });
       await store.add({ id: 'DOOR', name: 'upper', passwordHash: 'h' });
