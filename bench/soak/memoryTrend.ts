@@ -5,6 +5,8 @@ export interface MemorySample {
   elapsedSeconds: number;
   rss: number;
   heapUsed: number;
+  /** Off-heap memory V8 knows of (Buffers among it): tells an RSS rise from Buffers apart from the allocator's. */
+  external: number;
   callsCompleted: number;
 }
 

@@ -113,12 +113,18 @@ try {
     const memory = await server.memory();
     const elapsedSeconds = (performance.now() - startedAt) / 1000;
     const { callsCompleted, signalsRelayed } = churn.counters;
-    samples.push({ elapsedSeconds, rss: memory.rss, heapUsed: memory.heapUsed, callsCompleted });
+    samples.push({
+      elapsedSeconds,
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      external: memory.external,
+      callsCompleted,
+    });
     const errors = churn.counters.errors + idle.counters.errors;
     process.stdout.write(
       `soak ${elapsedSeconds.toFixed(0).padStart(5)} s  calls ${count(callsCompleted)}  signals ${count(signalsRelayed)}` +
         `  errors ${errors}  peers ${count(idle.peerCount + churn.peerCount)}` +
-        `  rss ${mib(memory.rss)}  heap ${mib(memory.heapUsed)}\n`,
+        `  rss ${mib(memory.rss)}  heap ${mib(memory.heapUsed)}  external ${mib(memory.external)}\n`,
     );
   }
   await churn.stop();

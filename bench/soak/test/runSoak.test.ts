@@ -52,7 +52,7 @@ test('soak --minutes 0.05 churns calls without errors, reports memory and cleans
     assert.equal(code, 0, `soak exited ${code}\n${stdout}\n${stderr}`);
     assert.match(
       stdout,
-      /^soak +\d+ s {2}calls [\d,]+ {2}signals [\d,]+ {2}errors 0 {2}peers [\d,]+ {2}rss [\d.]+ MiB {2}heap [\d.]+ MiB$/m,
+      /^soak +\d+ s {2}calls [\d,]+ {2}signals [\d,]+ {2}errors 0 {2}peers [\d,]+ {2}rss [\d.]+ MiB {2}heap [\d.]+ MiB {2}external [\d.]+ MiB$/m,
     );
     assert.match(stdout, /RSS [+-][\d.]+ KiB\/min, heap [+-][\d.]+ KiB\/min/);
     assert.match(stdout, /^soak: verdict too short$/m);
