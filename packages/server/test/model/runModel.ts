@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import fc from 'fast-check';
 import { startSingleModelServer } from './modelServer.js';
 import { programArbitrary } from './programs.js';
-import { RunStats, runProgram } from './runProgram.js';
+import { ModelMismatch, RunStats, runProgram } from './runProgram.js';
 
 /**
  * `npm run test:model -- --runs N --seed S`: the model-based protocol test at any length. Prints the
@@ -50,8 +50,15 @@ if (result.failed) {
   console.error(
     `\nFAILED after ${result.numRuns} run(s), ${result.numShrinks} shrink(s), in ${seconds} s (seed ${seed}).`,
   );
-  console.error('Shrunk counterexample:');
-  console.error(JSON.stringify(result.counterexample?.[0], null, 2));
+  const [program] = result.counterexample ?? [];
+  const failure = result.errorInstance;
+  // fast-check shrinks arrays from the front; steps after the one that failed cannot matter.
+  const shown =
+    program !== undefined && failure instanceof ModelMismatch
+      ? { ...program, steps: program.steps.slice(0, failure.stepIndex + 1) }
+      : program;
+  console.error('Shrunk counterexample (steps after the failing one dropped):');
+  console.error(JSON.stringify(shown, null, 2));
   console.error(
     `\n${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`,
   );

@@ -34,8 +34,15 @@ export interface RunOptions {
 
 export const RING_TIMEOUT_SECONDS = 60;
 
+/** The server did something the model does not allow; `stepIndex` is the program step that showed it. */
 export class ModelMismatch extends Error {
   override name = 'ModelMismatch';
+  constructor(
+    message: string,
+    readonly stepIndex: number,
+  ) {
+    super(message);
+  }
 }
 
 /** What a run checked, for the CLI's progress lines and coverage at a glance. */
@@ -126,12 +133,13 @@ class ProgramRun {
       await this.runStep(index, step, resolved.prefix, resolved.concurrent);
       if (resolved.thenInit.length > 0) await this.runStep(index, step, [], resolved.thenInit);
     }
-    await this.assertQuiet(this.program.steps.length - 1, 5 * this.silenceMs);
-    this.stats.programs++;
+    const lastStep = this.program.steps.length - 1;
+    await this.assertQuiet(lastStep, 5 * this.silenceMs);
     for (const client of this.everyClient) {
       const breach = sectionSevenBreach(client.history);
-      if (breach !== undefined) throw new ModelMismatch(`§7 ordering, ${client.label}: ${breach}`);
+      if (breach !== undefined) throw new ModelMismatch(`§7 ordering, ${client.label}: ${breach}`, lastStep);
     }
+    this.stats.programs++;
   }
 
   async closeClients(): Promise<void> {
@@ -244,6 +252,7 @@ class ProgramRun {
             if (candidate.errorChangedState) {
               throw new ModelMismatch(
                 `Step ${index}: the model changed its state on an error (a model bug).`,
+                index,
               );
             }
             this.bindings = verdict.bindings;
@@ -302,6 +311,7 @@ class ProgramRun {
     if (received.some((messages) => messages.length > 0)) {
       throw new ModelMismatch(
         `After the last step (${index}), messages arrived that the model does not expect:\n${describeReceived(received, this.bindings)}`,
+        index,
       );
     }
   }
@@ -334,6 +344,7 @@ class ProgramRun {
         `Expected (${candidates.length} distinct outcome(s)${candidates.length > 3 ? ', first 3 shown' : ''}):`,
         ...shown,
       ].join('\n'),
+      index,
     );
   }
 }
