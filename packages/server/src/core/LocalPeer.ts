@@ -1,5 +1,6 @@
-import type { ClientMessage, ExtensionStatus, ServerMessage } from '@pbx-peers/protocol';
+import type { ExtensionStatus, ServerMessage } from '@pbx-peers/protocol';
 import type { PeerLink } from './PeerLink.js';
+import type { ReceivedMessage } from './ReceivedMessage.js';
 import { SerialQueue, type TaskOwner } from './SerialQueue.js';
 
 /** The session a peer is in, as this process knows it. */
@@ -9,7 +10,7 @@ export type LocalSession =
 
 /** The switchboard's side of every peer: one object shared by all, so a peer holds no closures. */
 export interface PeerDispatcher {
-  handle(peer: LocalPeer, message: ClientMessage): void | Promise<void>;
+  handle(peer: LocalPeer, message: ReceivedMessage): void | Promise<void>;
   detach(peer: LocalPeer): Promise<void>;
   taskFailed(peer: LocalPeer, error: unknown): void;
 }
@@ -36,6 +37,8 @@ export class LocalPeer implements TaskOwner {
   knownStatus: ExtensionStatus | undefined;
   closed = false;
   readonly queue: SerialQueue;
+  /** This peer's requests that came while one of its requests waits outside the queue, in order. */
+  private heldRequests: ReceivedMessage[] | undefined;
 
   constructor(
     readonly extensionId: string,
@@ -46,8 +49,55 @@ export class LocalPeer implements TaskOwner {
   }
 
   /** Hands over one validated message; it is processed after those before it. */
-  receive(message: ClientMessage): void {
-    this.queue.push(() => this.dispatcher.handle(this, message));
+  receive(message: ReceivedMessage): void {
+    this.queue.push(() => this.handleInTurn(message));
+  }
+
+  private handleInTurn(message: ReceivedMessage): void | Promise<void> {
+    if (this.heldRequests !== undefined) {
+      this.heldRequests.push(message);
+      return;
+    }
+    return this.dispatcher.handle(this, message);
+  }
+
+  /**
+   * Lets a request wait for slow work outside the queue: notices keep flowing to the peer meanwhile,
+   * while its later requests are held. Once `pending` settles, `finish` runs in the queue (not for a peer
+   * that has closed meanwhile), then the held requests, in order.
+   */
+  holdRequestsUntil<T>(pending: Promise<T>, finish: (value: T) => void | Promise<void>): void {
+    this.heldRequests = [];
+    pending.then(
+      (value) =>
+        this.queue.push(async () => {
+          try {
+            if (!this.closed) await finish(value);
+          } finally {
+            await this.releaseHeldRequests();
+          }
+        }),
+      (error: unknown) =>
+        this.queue.push(() => {
+          this.heldRequests = undefined;
+          throw error;
+        }),
+    );
+  }
+
+  private async releaseHeldRequests(): Promise<void> {
+    const held = this.heldRequests ?? [];
+    this.heldRequests = undefined;
+    for (let next = 0; next < held.length && !this.closed; next++) {
+      // A released request that holds again (another register) keeps the rest waiting behind it.
+      // (Read through a cast: the compiler cannot see that `handle` may set it again.)
+      const holdingAgain = this.heldRequests as ReceivedMessage[] | undefined;
+      if (holdingAgain !== undefined) {
+        holdingAgain.push(...held.slice(next));
+        return;
+      }
+      await this.dispatcher.handle(this, held[next] as ReceivedMessage);
+    }
   }
 
   /** The connection is gone: ends its session and registration (protocol section 6). */
@@ -80,6 +130,10 @@ export class LocalPeer implements TaskOwner {
 
   send(message: ServerMessage): void {
     if (!this.closed) this.link.send(message);
+  }
+
+  relaySignal(callId: string, dataJson: string): void {
+    if (!this.closed) this.link.relaySignal(callId, dataJson);
   }
 
   close(code: number, reason: string): void {

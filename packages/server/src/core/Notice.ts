@@ -1,4 +1,4 @@
-import type { DisconnectReason, ExtensionStatus, JsonValue } from '@pbx-peers/protocol';
+import type { DisconnectReason, ExtensionStatus } from '@pbx-peers/protocol';
 
 /**
  * What one part of the core tells peers of an extension, possibly on another server process.
@@ -12,7 +12,8 @@ export type Notice =
   | { kind: 'connected'; callId: string; answererPeerId: string }
   | { kind: 'disconnected'; callId: string; reason: DisconnectReason }
   | { kind: 'extension'; status: ExtensionStatus }
-  | { kind: 'signal'; callId: string; data: JsonValue };
+  /** `dataJson`: the signal's data as the JSON text it arrived in (see `ReceivedSignal`). */
+  | { kind: 'signal'; callId: string; dataJson: string };
 
 /** Who a notice is for, within one extension. */
 export type Audience =

@@ -16,8 +16,9 @@ import type { ExtensionDirectory } from './ExtensionDirectory.js';
 import { LocalPeer, type PeerDispatcher } from './LocalPeer.js';
 import type { Audience, Notice } from './Notice.js';
 import type { PeerLink } from './PeerLink.js';
+import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
-import { RegisterAttempts } from './RegisterAttempts.js';
+import { RegisterAttempts, type RegisterVerdict } from './RegisterAttempts.js';
 import type { EndResult, PresenceChange, SwitchboardBackend } from './SwitchboardBackend.js';
 
 /**
@@ -45,7 +46,7 @@ export interface AttachedPeer {
   /** Issued by the first `init`; for logs. */
   readonly peerId: string | undefined;
   /** Hands over one validated message; it is processed after those before it. */
-  receive(message: ClientMessage): void;
+  receive(message: ReceivedMessage): void;
   /** The connection is gone: ends its session and registration (protocol section 6). */
   detach(): void;
 }
@@ -122,7 +123,7 @@ export class Switchboard {
 
   // ------------------------------------------------------------------ requests
 
-  private handle(peer: LocalPeer, message: ClientMessage): void | Promise<void> {
+  private handle(peer: LocalPeer, message: ReceivedMessage): void | Promise<void> {
     if (message.type !== 'init') {
       if (peer.peerId === undefined) {
         return this.fail(peer, message, 'not-initialized', 'Send "init" first.');
@@ -164,11 +165,26 @@ export class Switchboard {
     this.respond(peer, request, { status, peerId: peer.peerId });
   }
 
-  private async register(peer: LocalPeer, request: ClientMessageOf<'register'>): Promise<void> {
+  /**
+   * The password check is slow (scrypt) and is not a backend operation, so it runs outside the peer's
+   * queue: notices published meanwhile are judged on the peer's state before the register and reach it
+   * before the response, as the order of events demands (a call placed while the agent's wrong-password
+   * register is being checked rang while it was registered, so it hears `ringing`, then `unregistered`).
+   * The peer's own later requests wait until the register is answered.
+   */
+  private register(peer: LocalPeer, request: ClientMessageOf<'register'>): void {
     if (peer.session?.role === 'caller') {
       return this.fail(peer, request, 'busy', 'The caller of a session cannot register.');
     }
-    const verdict = await this.registerAttempts.check(peer.clientAddress, peer.extensionId, request.password);
+    const verdict = this.registerAttempts.check(peer.clientAddress, peer.extensionId, request.password);
+    peer.holdRequestsUntil(verdict, (settled) => this.finishRegister(peer, request, settled));
+  }
+
+  private async finishRegister(
+    peer: LocalPeer,
+    request: ClientMessageOf<'register'>,
+    verdict: RegisterVerdict,
+  ): Promise<void> {
     const refusal = verdict === 'registered' ? undefined : verdict;
     if (refusal !== undefined) {
       // The response states the peer's state: a refused register leaves even a registered peer unregistered.
@@ -269,7 +285,7 @@ export class Switchboard {
     this.announceEnd(peer, ended, 'hangup');
   }
 
-  private signal(peer: LocalPeer, message: ClientMessageOf<'signal'>): void {
+  private signal(peer: LocalPeer, message: ReceivedSignal): void {
     const session = peer.session;
     if (session?.callId !== message.callId || session.state !== 'connected') {
       return this.fail(peer, message, 'unknown-call', 'This peer is not connected in that call.');
@@ -277,7 +293,7 @@ export class Switchboard {
     this.deps.backend.publish(
       peer.extensionId,
       { kind: 'peer', peerId: session.otherPeerId },
-      { kind: 'signal', callId: message.callId, data: message.data },
+      { kind: 'signal', callId: message.callId, dataJson: message.dataJson },
     );
   }
 
@@ -431,7 +447,7 @@ export class Switchboard {
         return peer.send({ type: 'event', topic: 'extension', status: notice.status });
       case 'signal':
         if (session?.callId !== notice.callId || session.state !== 'connected') return;
-        return peer.send({ type: 'signal', callId: notice.callId, data: notice.data });
+        return peer.relaySignal(notice.callId, notice.dataJson);
       default:
         return assertNever(notice);
     }

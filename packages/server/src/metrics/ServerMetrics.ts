@@ -124,6 +124,11 @@ export class ServerMetrics {
     this.messagesIn.set(type, (this.messagesIn.get(type) ?? 0) + 1);
   }
 
+  /** A relayed signal (written from its text, so there is no message object to count). */
+  signalOut(): void {
+    this.messagesOut.set('signal', (this.messagesOut.get('signal') ?? 0) + 1);
+  }
+
   messageOut(message: ServerMessage): void {
     this.messagesOut.set(message.type, (this.messagesOut.get(message.type) ?? 0) + 1);
     if (message.type === 'error') this.errors.labels(message.code).inc();

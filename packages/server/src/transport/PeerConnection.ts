@@ -13,7 +13,7 @@ import type { PeerLink } from '../core/PeerLink.js';
 import type { AttachedPeer } from '../core/Switchboard.js';
 import { TokenBucket } from '../limits/TokenBucket.js';
 import type { ConnectionCutReason, ServerMetrics } from '../metrics/ServerMetrics.js';
-import { rememberSignalDataText, signalFrame } from './SignalFrames.js';
+import { jsonMemberText } from './jsonMemberText.js';
 import type { WriteBatcher } from './WriteBatcher.js';
 
 /** What every connection of one gateway shares. */
@@ -97,15 +97,30 @@ export class PeerConnection implements PeerLink {
   }
 
   send(message: ServerMessage): void {
-    const { ws } = this;
-    if (ws.readyState !== ws.OPEN) return;
+    if (!this.open) return;
     this.services.metrics.messageOut(message);
     if (this.services.traceMessages) this.trace('message out', message);
     if (message.type === 'response' && message.request === 'register') this.logRegister(message);
+    this.write(JSON.stringify(message));
+  }
+
+  relaySignal(callId: string, dataJson: string): void {
+    if (!this.open) return;
+    this.services.metrics.signalOut();
+    if (this.services.traceMessages) this.trace('message out', { type: 'signal', callId });
+    // What JSON.stringify would write for `{type, callId, data}`, with `data` as the text it arrived in.
+    this.write(`{"type":"signal","callId":${JSON.stringify(callId)},"data":${dataJson}}`);
+  }
+
+  private get open(): boolean {
+    return this.ws.readyState === this.ws.OPEN;
+  }
+
+  private write(frame: string): void {
     this.services.writes.holdUntilTurnEnds(this.socket);
-    ws.send(message.type === 'signal' ? signalFrame(message) : JSON.stringify(message));
+    this.ws.send(frame);
     // Memory per connection is bounded: output the client does not read is not kept without limit.
-    if (ws.bufferedAmount > this.services.maxBufferedBytes) this.cutOff('output-overflow');
+    if (this.ws.bufferedAmount > this.services.maxBufferedBytes) this.cutOff('output-overflow');
   }
 
   close(code: number, reason: string): void {
@@ -130,8 +145,12 @@ export class PeerConnection implements PeerLink {
     const { message } = parsed;
     metrics.messageIn(message.type);
     if (this.services.traceMessages) this.trace('message in', message);
-    if (message.type === 'signal') rememberSignalDataText(text, message.data);
-    this.peer?.receive(message);
+    this.peer?.receive(
+      message.type === 'signal'
+        ? // The validator accepted the frame with a `data` member, so its text is there.
+          Object.assign(message, { dataJson: jsonMemberText(text, 'data') as string })
+        : message,
+    );
   }
 
   /**
@@ -181,7 +200,10 @@ export class PeerConnection implements PeerLink {
   }
 
   /** The type and the fields that name things; never a password, never signal data. */
-  private trace(what: string, message: ClientMessage | ServerMessage): void {
+  private trace(
+    what: string,
+    message: ClientMessage | ServerMessage | { type: 'signal'; callId: string },
+  ): void {
     const { type } = message;
     const fields: Record<string, unknown> = { ...this.logContext(), type };
     for (const key of ['request', 'id', 'status', 'code', 'callId', 'reason', 'topic'] as const) {

@@ -2,7 +2,7 @@
  * Finds the text of one member of a JSON object without parsing it: `jsonMemberText('{"a":[1, 2]}', 'a')`
  * is `'[1, 2]'`. The input must already be known to be a valid JSON object (JSON.parse accepted it), so
  * the scanner only has to find boundaries, not report errors. It is iterative: nesting depth costs no
- * stack, which is the point (see `SignalFrames`).
+ * stack, which is the point (see `ReceivedSignal`).
  */
 
 const QUOTE = 0x22;

@@ -142,7 +142,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       const sent: Array<[string, Audience, Notice]> = Array.from({ length: 50 }, (_, i) => [
         extension,
         i % 2 ? { kind: 'peer', peerId: `p${i}` } : { kind: 'registered' },
-        { kind: 'signal', callId: 'c', data: { seq: i, text: 'héllo' } },
+        { kind: 'signal', callId: 'c', dataJson: JSON.stringify({ seq: i, text: 'héllo' }) },
       ]);
       for (const [ext, audience, notice] of sent) backend.publish(ext, audience, notice);
       const deadline = Date.now() + 5000;

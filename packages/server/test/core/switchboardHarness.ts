@@ -21,14 +21,19 @@ export class FakePeer {
     this.attached = switchboard.attach(extensionId, {
       clientAddress: address,
       send: (message) => this.received.push(message),
+      relaySignal: (callId, dataJson) =>
+        this.received.push({ type: 'signal', callId, data: JSON.parse(dataJson) }),
       close: (code, reason) => {
         this.closedWith = { code, reason };
       },
     });
   }
 
+  /** Hands a message to the core as the transport would: a signal with its data's JSON text. */
   send(message: ClientMessage): void {
-    this.attached.receive(message);
+    this.attached.receive(
+      message.type === 'signal' ? { ...message, dataJson: JSON.stringify(message.data) } : message,
+    );
   }
 
   /** Sends a request and returns what came back for its id once the core has settled. */

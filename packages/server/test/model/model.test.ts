@@ -31,9 +31,9 @@ const register = (slot: number, rightPassword = true) =>
 
 /**
  * Races the model found that match no ordering of the racing messages. Each is a notice queued behind a
- * `register` still checking its password, then judged on the state after it. `todo` until the server is
- * fixed: they run and report, but do not fail the suite. The race needs both frames to arrive while the
- * password check is under way, so each program runs a few times.
+ * `register` still checking its password, then judged on the state after it; the password check now
+ * runs outside the peer's queue (`LocalPeer.holdRequestsUntil`). The race needs both frames to arrive
+ * while the password check is under way, so each program runs a few times.
  */
 const KNOWN_RACES: Array<{ title: string; program: Program }> = [
   {
@@ -75,9 +75,9 @@ const KNOWN_RACES: Array<{ title: string; program: Program }> = [
   },
 ];
 
-describe('races the model found (server bugs, reported)', () => {
+describe('races the model found (fixed; kept as regression tests)', () => {
   for (const { title, program } of KNOWN_RACES) {
-    it(title, { todo: 'server fix pending' }, async () => {
+    it(title, async () => {
       for (let attempt = 0; attempt < 5; attempt++) {
         await assert.doesNotReject(
           runProgram(program, { startServer: startSingleModelServer }),

@@ -28,7 +28,7 @@ describe('§6 disconnection', () => {
 
   for (const [how, drop] of DROPS) {
     it(`a caller whose connection ${how} while its call rings: abandoned to every registered peer`, async () => {
-      const agents = await Promise.all([1, 2].map((n) => ts.agent(FRONT.id, FRONT.password, `agent ${n}`)));
+      const agents = await ts.agents(FRONT.id, FRONT.password, ['agent 1', 'agent 2']);
       const caller = await ts.peer(FRONT.id, 'caller');
       const callId = await placeCall(caller);
       for (const agent of agents) assert.deepEqual(await agent.next(), sessionEvent('ringing', callId));
@@ -66,9 +66,7 @@ describe('§6 disconnection', () => {
     });
 
     it(`a registered agent whose connection ${how}: offline to unregistered peers when it was the last`, async () => {
-      const [first, second] = await Promise.all(
-        [1, 2].map((n) => ts.agent(FRONT.id, FRONT.password, `agent ${n}`)),
-      );
+      const [first, second] = await ts.agents(FRONT.id, FRONT.password, ['agent 1', 'agent 2']);
       const observer = await ts.peer(FRONT.id, 'observer');
       await drop(first as WireClient);
       await silent(observer, second as WireClient); // 2 -> 1: no event

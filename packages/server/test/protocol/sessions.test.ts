@@ -16,8 +16,10 @@ const SILENCE_MS = 150;
 const silent = (...clients: WireClient[]) => allSilent(SILENCE_MS, ...clients);
 
 function agents(ts: TestServer, count: number): Promise<WireClient[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, n) => ts.agent(FRONT.id, FRONT.password, `agent ${n + 1}`)),
+  return ts.agents(
+    FRONT.id,
+    FRONT.password,
+    Array.from({ length: count }, (_, n) => `agent ${n + 1}`),
   );
 }
 

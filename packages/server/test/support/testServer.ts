@@ -20,6 +20,11 @@ export interface TestServer {
   peer(extensionId: string, label?: string): Promise<WireClient>;
   /** An initialized peer registered with `password` (asserted). */
   agent(extensionId: string, password: string, label?: string): Promise<WireClient>;
+  /**
+   * Agents registered one after another, so none hears `ready`: agents registering at the same moment
+   * may rightly hear the `ready` another one's registration caused while they were still unregistered.
+   */
+  agents(extensionId: string, password: string, labels: string[]): Promise<WireClient[]>;
   /** Closes every client it opened, then the server, then the store. */
   close(): Promise<void>;
 }
@@ -43,17 +48,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     return client;
   };
 
+  const agent = async (extensionId: string, password: string, label?: string) => {
+    const client = await peer(extensionId, label);
+    const reply = await client.register(password);
+    assert.equal(reply.status, 'registered', `${client.label}: register failed: ${JSON.stringify(reply)}`);
+    return client;
+  };
+
   return {
     server,
     store,
     wsUrl,
     connect,
     peer,
-    async agent(extensionId, password, label) {
-      const client = await peer(extensionId, label);
-      const reply = await client.register(password);
-      assert.equal(reply.status, 'registered', `${client.label}: register failed: ${JSON.stringify(reply)}`);
-      return client;
+    agent,
+    async agents(extensionId, password, labels) {
+      const registered: WireClient[] = [];
+      for (const label of labels) registered.push(await agent(extensionId, password, label));
+      return registered;
     },
     async close() {
       await Promise.all([...clients].map((client) => client.close()));
