@@ -13,6 +13,12 @@ export interface TargetCheck {
 const CALL_SETUPS_TARGET = 1500;
 const RELAY_SHARE_OF_PARSE = 0.85;
 
+/** Issue 7's goals, against the parse-and-forward relay measured in the same round. */
+const RELAY_8KB_SHARE_OF_PARSE = 1.0;
+const CONNECTION_CPU_OF_PARSE = 1.3;
+const P99_AT_HALF_LOAD_OF_PARSE = 1.2;
+const RSS_PER_INITIALIZED_PEER_BYTES = 5.5 * 1024;
+
 function medianOf(rows: readonly FigureRow[], id: string, kind: ServerKind): number {
   return findRow(rows, id)?.cells[kind]?.value.median ?? Number.NaN;
 }
@@ -65,6 +71,31 @@ export function checkTargets(results: BenchResults, rows: readonly FigureRow[]):
       detail: `pbx-peers at ×${Number.isFinite(ratio) ? ratio.toFixed(2) : '—'} of the ws relay (parse), same-round median`,
     });
   }
+  const sameRound = (name: string, id: string, pass: (ratio: number) => boolean) => {
+    const ratio = ratioOf(rows, id, 'pbx-peers');
+    checks.push({
+      name,
+      pass: pass(ratio),
+      detail: `pbx-peers at ×${Number.isFinite(ratio) ? ratio.toFixed(2) : '—'} of the ws relay (parse), same-round median`,
+    });
+  };
+  if (results.mode.relay.payloads.includes(8192)) {
+    sameRound(
+      `relay throughput 8 KB >= ${RELAY_8KB_SHARE_OF_PARSE}x parse-and-forward relay (issue 7)`,
+      'relay-8192',
+      (ratio) => ratio >= RELAY_8KB_SHARE_OF_PARSE,
+    );
+  }
+  const halfLoad = results.latencyRates.findIndex(
+    (_, index) => results.mode.latency.fractions[index] === 0.5,
+  );
+  if (halfLoad >= 0) {
+    sameRound(
+      `p99 latency at half load <= ${P99_AT_HALF_LOAD_OF_PARSE}x parse-and-forward relay (issue 7)`,
+      `latency-${halfLoad}-p99`,
+      (ratio) => ratio <= P99_AT_HALF_LOAD_OF_PARSE,
+    );
+  }
   results.latencyRates.forEach((rate, index) => {
     const id = `latency-${index}-p99`;
     atMost(
@@ -102,6 +133,18 @@ export function checkTargets(results: BenchResults, rows: readonly FigureRow[]):
     medianOf(rows, 'connect', 'peerjs'),
     'conn/s',
     'PeerJS',
+  );
+  sameRound(
+    `server CPU per connection <= ${CONNECTION_CPU_OF_PARSE}x parse-and-forward relay (issue 7)`,
+    'connect-cpu',
+    (ratio) => ratio <= CONNECTION_CPU_OF_PARSE,
+  );
+  atMost(
+    'memory per initialized idle peer (RSS) <= 5.5 KiB (issue 7)',
+    medianOf(rows, 'memory-init-rss', 'pbx-peers'),
+    RSS_PER_INITIALIZED_PEER_BYTES,
+    'B',
+    'goal',
   );
   atLeast(
     `full call setups >= ${CALL_SETUPS_TARGET}/s on one core`,

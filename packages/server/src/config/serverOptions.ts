@@ -21,38 +21,62 @@ interface OptionSpec<T> {
   shownDefault: string;
   /** Parses a flag or environment value; throws OptionError with a sentence naming the option. */
   parse(raw: string, flag: string): T;
+  /** Checks a value given in code (`startServer` options) as `parse` checks a raw one. */
+  check(value: T, flag: string): T;
 }
 
-function integer(min: number, max: number) {
-  return (raw: string, flag: string): number => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isInteger(value) || value < min || value > max) {
-      throw new OptionError(`${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
-    }
-    return value;
+/** How raw text becomes a value, and how a value is checked: `parse` is `check` after `convert`. */
+interface ValueRules<T> {
+  convert(raw: string, flag: string): T;
+  /** `shown`: how the value is quoted in the error, the raw text when there is one. */
+  check(value: T, flag: string, shown?: string): T;
+}
+
+/** Blank text is not a number (Number('') is 0). */
+const toNumber = (raw: string): number => (raw.trim() === '' ? Number.NaN : Number(raw));
+
+function integer(min: number, max: number): ValueRules<number> {
+  return {
+    convert: toNumber,
+    check(value, flag, shown = String(value)) {
+      if (!Number.isInteger(value) || value < min || value > max) {
+        throw new OptionError(`${flag} must be a whole number from ${min} to ${max}, got "${shown}".`);
+      }
+      return value;
+    },
   };
 }
 
-function seconds(min: number, max: number) {
-  return (raw: string, flag: string): number => {
-    const value = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
-      throw new OptionError(`${flag} must be a number of seconds from ${min} to ${max}, got "${raw}".`);
-    }
-    return value;
+function seconds(min: number, max: number): ValueRules<number> {
+  return {
+    convert: toNumber,
+    check(value, flag, shown = String(value)) {
+      if (!Number.isFinite(value) || value < min || value > max) {
+        throw new OptionError(`${flag} must be a number of seconds from ${min} to ${max}, got "${shown}".`);
+      }
+      return value;
+    },
   };
 }
 
-const nonEmpty = (raw: string, flag: string): string => {
-  if (raw.trim() === '') throw new OptionError(`${flag} must not be empty.`);
-  return raw;
+const nonEmpty: ValueRules<string> = {
+  convert: (raw) => raw,
+  check(value, flag) {
+    if (typeof value !== 'string' || value.trim() === '') throw new OptionError(`${flag} must not be empty.`);
+    return value;
+  },
 };
 
-function originList(raw: string, flag: string): string[] {
-  const origins = raw
+/** Comma-separated text to its trimmed, non-empty items. */
+const commaList = (raw: string): string[] =>
+  raw
     .split(',')
-    .map((origin) => origin.trim())
-    .filter((origin) => origin !== '');
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+
+const originList: ValueRules<string[]> = { convert: commaList, check: checkOrigins };
+
+function checkOrigins(origins: string[], flag: string): string[] {
   for (const origin of origins) {
     if (origin === '*') continue;
     let parsed: URL;
@@ -68,12 +92,15 @@ function originList(raw: string, flag: string): string[] {
   return origins.includes('*') ? [] : origins;
 }
 
-function logLevel(raw: string, flag: string): LogLevel {
-  if (!(LOG_LEVELS as readonly string[]).includes(raw)) {
-    throw new OptionError(`${flag} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}".`);
-  }
-  return raw as LogLevel;
-}
+const logLevel: ValueRules<LogLevel> = {
+  convert: (raw) => raw as LogLevel, // checked next
+  check(value, flag) {
+    if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+      throw new OptionError(`${flag} must be one of ${LOG_LEVELS.join(', ')}, got "${value}".`);
+    }
+    return value;
+  },
+};
 
 /** What `--ice-servers` holds: RTCIceServer entries as the browser's RTCPeerConnection takes them. */
 export interface IceServer {
@@ -84,13 +111,18 @@ export interface IceServer {
 
 const ICE_URL = /^(stun|stuns|turn|turns):/;
 
-function iceServerList(raw: string, flag: string): IceServer[] {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    throw new OptionError(`${flag} must be a JSON array like [{"urls":"stun:stun.example.org:3478"}].`);
-  }
+const iceServerList: ValueRules<IceServer[]> = {
+  convert(raw, flag) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      throw new OptionError(`${flag} must be a JSON array like [{"urls":"stun:stun.example.org:3478"}].`);
+    }
+  },
+  check: checkIceServers,
+};
+
+function checkIceServers(value: unknown, flag: string): IceServer[] {
   if (!Array.isArray(value)) throw new OptionError(`${flag} must be a JSON array of ICE servers.`);
   return value.map((entry, index) => {
     const server = entry as Partial<Record<keyof IceServer, unknown>>;
@@ -113,19 +145,23 @@ function iceServerList(raw: string, flag: string): IceServer[] {
   });
 }
 
-function turnUrlList(raw: string, flag: string): string[] {
-  const urls = raw
-    .split(',')
-    .map((url) => url.trim())
-    .filter((url) => url !== '');
-  for (const url of urls) {
-    if (!/^turns?:/.test(url)) throw new OptionError(`${flag}: "${url}" is not a turn: or turns: URL.`);
-  }
-  return urls;
-}
+const turnUrlList: ValueRules<string[]> = {
+  convert: commaList,
+  check(urls, flag) {
+    for (const url of urls) {
+      if (!/^turns?:/.test(url)) throw new OptionError(`${flag}: "${url}" is not a turn: or turns: URL.`);
+    }
+    return urls;
+  },
+};
 
-function spec<T>(s: OptionSpec<T>): OptionSpec<T> {
-  return s;
+function spec<T>(s: Omit<OptionSpec<T>, 'parse' | 'check'> & { rules: ValueRules<T> }): OptionSpec<T> {
+  const { rules, ...rest } = s;
+  return {
+    ...rest,
+    parse: (raw, flag) => rules.check(rules.convert(raw, flag), flag, raw),
+    check: (value, flag) => rules.check(value, flag),
+  };
 }
 
 export const serverOptionSpecs = {
@@ -134,147 +170,147 @@ export const serverOptionSpecs = {
     doc: 'Address to listen on.',
     defaultValue: '127.0.0.1',
     shownDefault: '127.0.0.1',
-    parse: nonEmpty,
+    rules: nonEmpty,
   }),
   port: spec({
     flag: '--port',
     doc: 'TCP port for HTTP and WebSocket; 0 picks a free one.',
     defaultValue: 8080,
     shownDefault: '8080',
-    parse: integer(0, 65535),
+    rules: integer(0, 65535),
   }),
   db: spec({
     flag: '--db',
     doc: 'SQLite file holding the extensions; created with its folder on first use.',
     defaultValue: './data/pbx-peers.db',
     shownDefault: './data/pbx-peers.db',
-    parse: nonEmpty,
+    rules: nonEmpty,
   }),
   ringTimeout: spec({
     flag: '--ring-timeout',
     doc: 'Seconds a call may ring before it is abandoned; 0 disables.',
     defaultValue: 60,
     shownDefault: '60',
-    parse: seconds(0, 86_400),
+    rules: seconds(0, 86_400),
   }),
   pingInterval: spec({
     flag: '--ping-interval',
     doc: 'Seconds between WebSocket pings; a peer that missed the previous ping is terminated.',
     defaultValue: 30,
     shownDefault: '30',
-    parse: seconds(0.05, 3_600),
+    rules: seconds(0.05, 3_600),
   }),
   maxMessageBytes: spec({
     flag: '--max-message-bytes',
     doc: 'Largest frame accepted; a larger one closes the connection with code 1009.',
     defaultValue: 65_536,
     shownDefault: '65536',
-    parse: integer(1_024, 16 * 1024 * 1024),
+    rules: integer(1_024, 16 * 1024 * 1024),
   }),
   maxBufferedBytes: spec({
     flag: '--max-buffered-bytes',
     doc: 'Unsent output one connection may have waiting; beyond it the client is not reading and is closed with code 1008.',
     defaultValue: 1_048_576,
     shownDefault: '1048576',
-    parse: integer(4_096, 1024 * 1024 * 1024),
+    rules: integer(4_096, 1024 * 1024 * 1024),
   }),
   maxConnectionsPerAddress: spec({
     flag: '--max-connections-per-address',
     doc: 'WebSocket connections one client address may hold open at once (more are refused with HTTP 429); 0 means no limit.',
     defaultValue: 0,
     shownDefault: '0 (no limit)',
-    parse: integer(0, 10_000_000),
+    rules: integer(0, 10_000_000),
   }),
   allowedOrigins: spec<string[]>({
     flag: '--allowed-origins',
     doc: 'Comma-separated origins allowed to open a WebSocket (others get HTTP 403); empty or * allows any.',
     defaultValue: [],
     shownDefault: 'any origin',
-    parse: originList,
+    rules: originList,
   }),
   messageRate: spec({
     flag: '--message-rate',
     doc: 'Messages per second one connection may send on average; the excess is dropped with `rate-limited`.',
     defaultValue: 100,
     shownDefault: '100',
-    parse: integer(1, 10_000_000),
+    rules: integer(1, 10_000_000),
   }),
   messageBurst: spec({
     flag: '--message-burst',
     doc: 'Messages one connection may send in one burst before the average rate applies (ICE trickle).',
     defaultValue: 300,
     shownDefault: '300',
-    parse: integer(1, 10_000_000),
+    rules: integer(1, 10_000_000),
   }),
   registerFailureLimit: spec({
     flag: '--register-failure-limit',
     doc: 'Failed `register` attempts allowed per client address and extension within the window.',
     defaultValue: 5,
     shownDefault: '5',
-    parse: integer(1, 1_000_000),
+    rules: integer(1, 1_000_000),
   }),
   registerFailureWindow: spec({
     flag: '--register-failure-window',
     doc: 'Seconds over which failed `register` attempts are counted; once over the limit, `register` answers `rate-limited` until the window passes.',
     defaultValue: 900,
     shownDefault: '900',
-    parse: seconds(1, 86_400),
+    rules: seconds(1, 86_400),
   }),
   extensionCheckInterval: spec({
     flag: '--extension-check-interval',
     doc: 'Seconds between checks for extensions removed from the store; their connections are closed (code 4404).',
     defaultValue: 2,
     shownDefault: '2',
-    parse: seconds(0.1, 3_600),
+    rules: seconds(0.1, 3_600),
   }),
   iceServers: spec<IceServer[]>({
     flag: '--ice-servers',
     doc: 'JSON array of ICE servers (STUN or TURN with fixed credentials) handed to browsers by /api/ice-servers.',
     defaultValue: [],
     shownDefault: 'none',
-    parse: iceServerList,
+    rules: iceServerList,
   }),
   turnSecret: spec({
     flag: '--turn-secret',
     doc: 'Shared secret of a TURN server using the coturn REST API scheme (`use-auth-secret`); enables time-limited TURN credentials. Needs --turn-urls.',
     defaultValue: '',
     shownDefault: 'none',
-    parse: nonEmpty,
+    rules: nonEmpty,
   }),
   turnUrls: spec<string[]>({
     flag: '--turn-urls',
     doc: 'Comma-separated turn: or turns: URLs of that TURN server. Needs --turn-secret.',
     defaultValue: [],
     shownDefault: 'none',
-    parse: turnUrlList,
+    rules: turnUrlList,
   }),
   turnTtl: spec({
     flag: '--turn-ttl',
     doc: 'Seconds a TURN credential stays valid; a relayed call cannot outlast it.',
     defaultValue: 86_400,
     shownDefault: '86400',
-    parse: seconds(60, 30 * 86_400),
+    rules: seconds(60, 30 * 86_400),
   }),
   metricsToken: spec({
     flag: '--metrics-token',
     doc: 'When set, /metrics answers only requests with the header `Authorization: Bearer <token>` (others get 401).',
     defaultValue: '',
     shownDefault: 'none (open)',
-    parse: nonEmpty,
+    rules: nonEmpty,
   }),
   shutdownTimeout: spec({
     flag: '--shutdown-timeout',
     doc: 'Seconds SIGTERM or SIGINT waits for connections to close before the process exits anyway.',
     defaultValue: 10,
     shownDefault: '10',
-    parse: seconds(1, 3_600),
+    rules: seconds(1, 3_600),
   }),
   logLevel: spec<LogLevel>({
     flag: '--log-level',
     doc: `Log level: ${LOG_LEVELS.join(', ')}.`,
     defaultValue: 'info',
     shownDefault: 'info',
-    parse: logLevel,
+    rules: logLevel,
   }),
 };
 
@@ -308,11 +344,16 @@ export function resolveServerOptions(
   return checkServerOptions(resolved as ServerOptions);
 }
 
-/** Completes typed options given in code with their defaults, and checks them as the CLI does. */
+/** Completes typed options given in code with their defaults; checks each given one as the CLI does. */
 export function withDefaults(options: Partial<ServerOptions>): ServerOptions {
   const complete: Record<string, unknown> = {};
-  for (const name of serverOptionNames)
-    complete[name] = options[name] ?? serverOptionSpecs[name].defaultValue;
+  for (const name of serverOptionNames) {
+    const optionSpec: OptionSpec<unknown> = serverOptionSpecs[name];
+    const given = options[name];
+    // A default is valid by construction (and '' means "none" for the optional secrets).
+    const isDefault = given === undefined || Object.is(given, optionSpec.defaultValue);
+    complete[name] = isDefault ? optionSpec.defaultValue : optionSpec.check(given, optionSpec.flag);
+  }
   return checkServerOptions(complete as ServerOptions);
 }
 

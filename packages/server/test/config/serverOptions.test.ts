@@ -48,6 +48,21 @@ describe('server options', () => {
     assert.throws(() => resolveServerOptions({ metricsToken: ' ' }, {}), /--metrics-token must not be empty/);
   });
 
+  it('checks options given in code as the CLI checks flags', () => {
+    assert.throws(
+      () => withDefaults({ port: 70_000 }),
+      /--port must be a whole number from 0 to 65535, got "70000"/,
+    );
+    assert.throws(() => withDefaults({ ringTimeout: -1 }), /--ring-timeout must be a number of seconds/);
+    assert.throws(() => withDefaults({ messageRate: 1.5 }), /--message-rate must be a whole number/);
+    assert.throws(() => withDefaults({ logLevel: 'loud' as never }), /--log-level must be one of/);
+    assert.throws(() => withDefaults({ allowedOrigins: ['https://a.example/x'] }), /did you mean/);
+    assert.throws(() => withDefaults({ turnUrls: ['stun:x'] }), /is not a turn: or turns: URL/);
+    assert.throws(() => withDefaults({ iceServers: [{ urls: 'http://x' }] }), /--ice-servers: entry 0/);
+    assert.equal(withDefaults({ port: 0 }).port, 0);
+    assert.deepEqual(withDefaults(resolveServerOptions({}, {})), resolveServerOptions({}, {}));
+  });
+
   it('refuses a buffered-output bound smaller than two frames, on every path', () => {
     const twice = /--max-buffered-bytes \(65536\) must be at least twice --max-message-bytes \(65536\)/;
     assert.throws(() => resolveServerOptions({ maxBufferedBytes: '65536' }, {}), twice);
