@@ -4,7 +4,7 @@ import { textFrameOf } from '../rawWs/frames.js';
 import { connectRawWebSocket, type RawWebSocket } from '../rawWs/RawWebSocket.js';
 
 /**
- * The pbx-webrtc-peers wire protocol (shared/protocol.md) as the load generator speaks it: requests
+ * The pbx-webrtc-peers wire protocol (docs/protocol.md) as the load generator speaks it: requests
  * carry an integer `id` and are matched to their response; `signal` deliveries are recognised by their
  * first bytes and handed over unparsed; everything else is parsed JSON.
  */

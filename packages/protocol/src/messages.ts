@@ -1,6 +1,6 @@
 /**
  * The pbx-webrtc-peers wire protocol, version 1, as TypeScript types.
- * `shared/protocol.md` is normative; every message is a member of a union keyed on `type`,
+ * `docs/protocol.md` (our words for the normative contract) is the reference; every message is a member of a union keyed on `type`,
  * and every list of kinds is derived from these unions (see `parseClientMessage.ts`).
  */
 

@@ -22,7 +22,7 @@ import { RegisterAttempts, type RegisterVerdict } from './RegisterAttempts.js';
 import type { EndResult, PresenceChange, SwitchboardBackend } from './SwitchboardBackend.js';
 
 /**
- * The call and presence logic of the protocol (`shared/protocol.md` sections 3 to 7). Pure: it imports
+ * The call and presence logic of the protocol (`docs/protocol.md` sections 3 to 7). Pure: it imports
  * no transport, storage or Redis library, and talks only to the interfaces it is given.
  */
 
