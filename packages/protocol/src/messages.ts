@@ -1,7 +1,8 @@
 /**
  * The pbx-webrtc-peers wire protocol, version 1, as TypeScript types.
- * `docs/protocol.md` (our words for the normative contract) is the reference; every message is a member of a union keyed on `type`,
- * and every list of kinds is derived from these unions (see `parseClientMessage.ts`).
+ * `docs/protocol.md` (the normative contract in our words) is the reference; every message is a member
+ * of a union keyed on `type`, and every list of kinds is derived from these unions (see
+ * `parseClientMessage.ts`).
  */
 
 /** The WebSocket subprotocol the server selects when a client offers it. */
