@@ -5,15 +5,13 @@
  * run carries a marker in its environment; none may be left behind.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { runBenchScript, type ScriptRun } from './runBenchScript.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RUN_TIMEOUT_MS = 55_000;
 const SERVERS = ['ws-forward', 'ws-parse', 'peerjs', 'pbx-peers'] as const;
 
@@ -51,30 +49,10 @@ function markedProcesses(): number[] {
   return found;
 }
 
-function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', outDir], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, [marker]: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${RUN_TIMEOUT_MS} ms)`;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, RUN_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
+function runSmoke(): Promise<ScriptRun> {
+  return runBenchScript(['bench/run.ts', '--smoke', '--out', outDir], RUN_TIMEOUT_MS, {
+    ...process.env,
+    [marker]: '1',
   });
 }
 

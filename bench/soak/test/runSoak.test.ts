@@ -4,12 +4,11 @@
  * Whether memory is flat is not asserted: a few seconds are too short for a verdict (it says so).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { REPO_ROOT } from '../../servers/paths.js';
+import { runBenchScript, type ScriptRun } from '../../test/runBenchScript.js';
 
 const RUN_TIMEOUT_MS = 40_000;
 const ARGS = ['--minutes', '0.05', '--peers', '50', '--extensions', '1', '--agents', '2', '--callers', '3'];
@@ -17,30 +16,11 @@ const ARGS = ['--minutes', '0.05', '--peers', '50', '--extensions', '1', '--agen
 const outDir = mkdtempSync(join(tmpdir(), 'soak-smoke-'));
 after(() => rmSync(outDir, { recursive: true, force: true }));
 
-function runSoak(): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'bench/soak/runSoak.ts', ...ARGS, '--sample-seconds', '1', '--out', outDir],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => {
-      stderr += `\n(killed after ${RUN_TIMEOUT_MS} ms)`;
-      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-    }, RUN_TIMEOUT_MS);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runSoak(): Promise<ScriptRun> {
+  return runBenchScript(
+    ['bench/soak/runSoak.ts', ...ARGS, '--sample-seconds', '1', '--out', outDir],
+    RUN_TIMEOUT_MS,
+  );
 }
 
 test('soak --minutes 0.05 churns calls without errors, reports memory and cleans up', {
