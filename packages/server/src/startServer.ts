@@ -10,7 +10,7 @@ import { Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
 import { registerWebRoutes } from './http/webRoutes.js';
 import { randomId } from './ids/randomId.js';
-import { MemoryRegisterAttemptLimiter } from './limits/MemoryRegisterAttemptLimiter.js';
+import { FlexibleRegisterAttemptLimiter } from './limits/FlexibleRegisterAttemptLimiter.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { ExtensionStore } from './store/ExtensionStore.js';
 import { SqliteExtensionStore } from './store/SqliteExtensionStore.js';
@@ -58,7 +58,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   const switchboard = new Switchboard({
     backend,
     directory: new StoreExtensionDirectory(store),
-    registerLimiter: new MemoryRegisterAttemptLimiter(
+    registerLimiter: FlexibleRegisterAttemptLimiter.inMemory(
       options.registerFailureLimit,
       options.registerFailureWindow,
     ),

@@ -3,7 +3,7 @@ import { MemoryBackend } from '../../src/backend/MemoryBackend.js';
 import type { AttachedPeer } from '../../src/core/Switchboard.js';
 import { Switchboard } from '../../src/core/Switchboard.js';
 import type { SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
-import { MemoryRegisterAttemptLimiter } from '../../src/limits/MemoryRegisterAttemptLimiter.js';
+import { FlexibleRegisterAttemptLimiter } from '../../src/limits/FlexibleRegisterAttemptLimiter.js';
 import { FakeClock } from './FakeClock.js';
 
 export const EXTENSION = 'ext-1';
@@ -95,7 +95,7 @@ export function createHarness(
     backend,
     clock,
     directory: { checkPassword: async (_extension, password) => password === PASSWORD },
-    registerLimiter: new MemoryRegisterAttemptLimiter(3, 900),
+    registerLimiter: FlexibleRegisterAttemptLimiter.inMemory(3, 900),
     newId: () => `id-${++ids}`,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
     onInternalError: (error) => internalErrors.push(error),
