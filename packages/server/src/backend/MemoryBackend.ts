@@ -1,11 +1,14 @@
-import type { Audience, Notice, NoticeHandler } from '../core/Notice.js';
+import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
 import type {
-  CallCounts,
+  CallEnding,
   CallRecord,
   ClaimResult,
   EndResult,
+  NewCall,
+  PlaceResult,
   PresenceChange,
   Registration,
+  StatusReading,
   SwitchboardBackend,
 } from '../core/SwitchboardBackend.js';
 
@@ -22,80 +25,114 @@ interface ExtensionState {
 
 /**
  * The single-process backend. Every operation completes synchronously inside the returned promise's
- * executor, so each one is atomic with respect to every other; notices are handed to the handler
- * synchronously, in publish order.
+ * executor, so each one is atomic with respect to every other, and the notices it causes are handed to
+ * the sink before it returns, in order.
  */
 export class MemoryBackend implements SwitchboardBackend {
   private readonly extensions = new Map<string, ExtensionState>();
-  private readonly handlers: NoticeHandler[] = [];
+  private sink: NoticeSink | undefined;
+  /**
+   * One sequence for every extension: numbers only need to grow per extension, and a shared counter
+   * keeps growing when an idle extension's state is forgotten.
+   */
+  private seq = 0;
+
+  connect(sink: NoticeSink): void {
+    this.sink = sink;
+  }
+
+  async watch(): Promise<void> {}
+
+  unwatch(): void {}
 
   async addRegistered(extensionId: string, peerId: string): Promise<Registration> {
     const state = this.stateOf(extensionId);
     const changed = !state.registered.has(peerId);
     state.registered.add(peerId);
+    if (changed && state.registered.size === 1) this.announceStatus(extensionId, 'ready');
     const ringingCalls = [...state.calls.values()]
       .filter((call) => call.answererPeerId === undefined)
       .map((call) => call.record)
-      .sort((a, b) => a.createdAt - b.createdAt);
-    return { changed, registeredCount: state.registered.size, ringingCalls };
+      .sort((a, b) => a.order - b.order);
+    return { changed, status: 'ready', seq: this.seq, ringingCalls };
   }
 
   async removeRegistered(extensionId: string, peerId: string): Promise<PresenceChange> {
     const state = this.extensions.get(extensionId);
     const changed = state?.registered.delete(peerId) ?? false;
-    const registeredCount = state?.registered.size ?? 0;
+    const count = state?.registered.size ?? 0;
+    if (changed && count === 0) this.announceStatus(extensionId, 'offline');
     if (state !== undefined) this.forgetIfEmpty(extensionId, state);
-    return { changed, registeredCount };
+    return { changed, status: count > 0 ? 'ready' : 'offline', seq: this.seq };
   }
 
-  async registeredCount(extensionId: string): Promise<number> {
-    return this.extensions.get(extensionId)?.registered.size ?? 0;
+  async status(extensionId: string): Promise<StatusReading> {
+    const count = this.extensions.get(extensionId)?.registered.size ?? 0;
+    return { status: count > 0 ? 'ready' : 'offline', seq: this.seq };
   }
 
-  async createCall(call: CallRecord): Promise<void> {
-    this.stateOf(call.extensionId).calls.set(call.callId, { record: call, answererPeerId: undefined });
+  async placeCall(call: NewCall): Promise<PlaceResult> {
+    const state = this.extensions.get(call.extensionId);
+    if (state === undefined || state.registered.size === 0) return { outcome: 'unavailable' };
+    const record: CallRecord = { ...call, order: ++this.seq };
+    state.calls.set(call.callId, { record, answererPeerId: undefined });
+    this.publish(call.extensionId, REGISTERED, {
+      kind: 'ringing',
+      callId: call.callId,
+      ...(call.name === undefined ? {} : { name: call.name }),
+    });
+    return { outcome: 'ringing', call: record };
   }
 
   async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
     const call = this.extensions.get(extensionId)?.calls.get(callId);
     if (call === undefined || call.answererPeerId !== undefined) return { outcome: 'not-ringing' };
     call.answererPeerId = answererPeerId;
+    this.publish(extensionId, peer(call.record.callerPeerId), { kind: 'connected', callId, answererPeerId });
+    this.publish(extensionId, REGISTERED, { kind: 'claimed', callId });
     return { outcome: 'claimed', call: call.record };
   }
 
-  async endCall(extensionId: string, callId: string, onlyIfRinging = false): Promise<EndResult> {
+  async endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult> {
     const state = this.extensions.get(extensionId);
     const call = state?.calls.get(callId);
     if (state === undefined || call === undefined) return { outcome: 'not-found' };
-    if (onlyIfRinging && call.answererPeerId !== undefined) return { outcome: 'not-found' };
+    const { answererPeerId, record } = call;
+    if (ending.reason === 'timeout' && answererPeerId !== undefined) return { outcome: 'not-found' };
     state.calls.delete(callId);
     this.forgetIfEmpty(extensionId, state);
-    return call.answererPeerId === undefined
-      ? { outcome: 'was-ringing', call: call.record }
-      : { outcome: 'was-connected', call: call.record, answererPeerId: call.answererPeerId };
-  }
-
-  async callCounts(): Promise<CallCounts> {
-    const counts: CallCounts = { ringing: 0, connected: 0 };
-    for (const state of this.extensions.values()) {
-      for (const call of state.calls.values()) {
-        if (call.answererPeerId === undefined) counts.ringing++;
-        else counts.connected++;
+    if (answererPeerId === undefined) {
+      this.publish(extensionId, REGISTERED, { kind: 'abandoned', callId });
+      if (ending.reason === 'timeout') {
+        this.publish(extensionId, peer(record.callerPeerId), {
+          kind: 'disconnected',
+          callId,
+          reason: 'timeout',
+        });
       }
+      return { outcome: 'was-ringing', call: record };
     }
-    return counts;
+    if (ending.reason !== 'timeout') {
+      const otherPeerId = ending.peerId === record.callerPeerId ? answererPeerId : record.callerPeerId;
+      this.publish(extensionId, peer(otherPeerId), { kind: 'disconnected', callId, reason: ending.reason });
+    }
+    return { outcome: 'was-connected', call: record, answererPeerId };
   }
 
-  publish(extensionId: string, audience: Audience, notice: Notice): void {
-    for (const handler of this.handlers) handler(extensionId, audience, notice);
-  }
-
-  onNotice(handler: NoticeHandler): void {
-    this.handlers.push(handler);
+  async relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void> {
+    this.publish(extensionId, peer(toPeerId), { kind: 'signal', callId, dataJson });
   }
 
   async close(): Promise<void> {
     this.extensions.clear();
+  }
+
+  private announceStatus(extensionId: string, status: 'ready' | 'offline'): void {
+    this.publish(extensionId, UNREGISTERED, { kind: 'extension', status, seq: ++this.seq });
+  }
+
+  private publish(extensionId: string, audience: Audience, notice: Notice): void {
+    this.sink?.deliver(extensionId, audience, notice);
   }
 
   private stateOf(extensionId: string): ExtensionState {
@@ -110,4 +147,11 @@ export class MemoryBackend implements SwitchboardBackend {
   private forgetIfEmpty(extensionId: string, state: ExtensionState): void {
     if (state.registered.size === 0 && state.calls.size === 0) this.extensions.delete(extensionId);
   }
+}
+
+const REGISTERED: Audience = { kind: 'registered' };
+const UNREGISTERED: Audience = { kind: 'unregistered' };
+
+function peer(peerId: string): Audience {
+  return { kind: 'peer', peerId };
 }

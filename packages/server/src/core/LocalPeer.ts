@@ -3,6 +3,8 @@ import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage } from './ReceivedMessage.js';
 import { SerialQueue, type TaskOwner } from './SerialQueue.js';
 
+const SETTLED_MEMORY = 32;
+
 /** The session a peer is in, as this process knows it. */
 export type LocalSession =
   | { callId: string; role: 'caller'; state: 'ringing' }
@@ -30,11 +32,16 @@ export class LocalPeer implements TaskOwner {
   session: LocalSession | undefined;
   private announced: Set<string> | undefined;
   /**
-   * The extension status this peer last learned (from `init`, `status`, or `ready` implied by registering).
-   * An extension event repeating it is not sent: with a backend whose notices arrive late, a `ready`
-   * published before this peer's own `init` or `deregister` would otherwise reach it after them.
+   * The extension status this peer last learned (from `init`, `status`, registering, or an event). A
+   * notice numbered at or below the reading it was learnt from is older than that reading and ignored;
+   * one repeating it is not sent: with a backend whose notices arrive late, a `ready` published before this
+   * peer's own `init` would otherwise reach it after the response that already said `ready` or `offline`.
    */
-  knownStatus: ExtensionStatus | undefined;
+  private knownStatus: ExtensionStatus | undefined;
+  /** The extension sequence number of what `knownStatus` was learnt from; -1 before any. */
+  private knownStatusSeq = -1;
+  /** Calls that ended before this peer heard them ring (see `rememberSettled`), oldest first. */
+  private settled: string[] | undefined;
   closed = false;
   readonly queue: SerialQueue;
   /** This peer's requests that came while one of its requests waits outside the queue, in order. */
@@ -118,6 +125,33 @@ export class LocalPeer implements TaskOwner {
   get announcedCalls(): Set<string> {
     this.announced ??= new Set();
     return this.announced;
+  }
+
+  /**
+   * Takes in a status reading or an `extension` notice, unless it is older than what the peer knows.
+   * True when the peer should be told: it is newer and says something else than the peer last heard.
+   */
+  learnStatus(reading: { status: ExtensionStatus; seq: number }): boolean {
+    if (reading.seq <= this.knownStatusSeq) return false;
+    this.knownStatusSeq = reading.seq;
+    if (reading.status === this.knownStatus) return false;
+    this.knownStatus = reading.status;
+    return true;
+  }
+
+  /**
+   * A call was `claimed` or `abandoned` before this registered peer heard it ring: with notices from
+   * several processes its `ringing` can still be on the way, and must then not ring. Only the last
+   * `SETTLED_MEMORY` such calls are kept; a `ringing` older than that is long delivered.
+   */
+  rememberSettled(callId: string): void {
+    this.settled ??= [];
+    this.settled.push(callId);
+    if (this.settled.length > SETTLED_MEMORY) this.settled.shift();
+  }
+
+  wasSettled(callId: string): boolean {
+    return this.settled?.includes(callId) ?? false;
   }
 
   get clientAddress(): string {

@@ -11,7 +11,8 @@ export type Notice =
   | { kind: 'abandoned'; callId: string }
   | { kind: 'connected'; callId: string; answererPeerId: string }
   | { kind: 'disconnected'; callId: string; reason: DisconnectReason }
-  | { kind: 'extension'; status: ExtensionStatus }
+  /** `seq`: the extension's sequence number this change took (see `StatusReading`). */
+  | { kind: 'extension'; status: ExtensionStatus; seq: number }
   /** `dataJson`: the signal's data as the JSON text it arrived in (see `ReceivedSignal`). */
   | { kind: 'signal'; callId: string; dataJson: string };
 
@@ -23,4 +24,10 @@ export type Audience =
   /** Every initialized peer of the extension that is not registered. */
   | { kind: 'unregistered' };
 
-export type NoticeHandler = (extensionId: string, audience: Audience, notice: Notice) => void;
+/** Where a backend hands the notices addressed to this process. */
+export interface NoticeSink {
+  /** Queues the notice on each addressed peer of this process; a notice for no local peer is dropped. */
+  deliver(extensionId: string, audience: Audience, notice: Notice): void;
+  /** Whether the peer is attached to this process (a signal to it need not leave the process). */
+  hasPeer(peerId: string): boolean;
+}

@@ -14,12 +14,12 @@ import { assertNever } from './assertNever.js';
 import type { Clock } from './Clock.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
 import { LocalPeer, type PeerDispatcher } from './LocalPeer.js';
-import type { Audience, Notice } from './Notice.js';
+import type { Audience, Notice, NoticeSink } from './Notice.js';
 import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
 import { RegisterAttempts, type RegisterVerdict } from './RegisterAttempts.js';
-import type { EndResult, PresenceChange, SwitchboardBackend } from './SwitchboardBackend.js';
+import type { CallEnding, PresenceChange, SwitchboardBackend } from './SwitchboardBackend.js';
 
 /**
  * The call and presence logic of the protocol (`docs/protocol.md` sections 3 to 7). Pure: it imports
@@ -55,6 +55,12 @@ export interface LocalPeerCounts {
   connections: number;
   initialized: number;
   registered: number;
+  /**
+   * Calls whose caller is on this process, by state: each call is counted on exactly one process, so the
+   * figures of every process add up to the cluster's.
+   */
+  ringingCalls: number;
+  connectedCalls: number;
 }
 
 /** Close code for a connection whose extension was removed from the store. */
@@ -72,6 +78,10 @@ export class Switchboard {
   private readonly peersByExtension = new Map<string, Set<LocalPeer>>();
   private readonly peersById = new Map<string, LocalPeer>();
   private readonly ringTimers = new Map<string, () => void>();
+  /** Per extension with local peers: settles once the backend delivers the extension's notices here. */
+  private readonly watching = new Map<string, Promise<void>>();
+  private drained: Promise<void> | undefined;
+  private resolveDrained: (() => void) | undefined;
   private readonly registerAttempts: RegisterAttempts;
 
   /** Shared by every peer, so that attaching a connection allocates no closures. */
@@ -83,7 +93,11 @@ export class Switchboard {
 
   constructor(private readonly deps: SwitchboardDependencies) {
     this.registerAttempts = new RegisterAttempts(deps.directory, deps.registerLimiter);
-    deps.backend.onNotice((extensionId, audience, notice) => this.deliver(extensionId, audience, notice));
+    const sink: NoticeSink = {
+      deliver: (extensionId, audience, notice) => this.deliver(extensionId, audience, notice),
+      hasPeer: (peerId) => this.peersById.has(peerId),
+    };
+    deps.backend.connect(sink);
   }
 
   attach(extensionId: string, link: PeerLink): AttachedPeer {
@@ -92,6 +106,10 @@ export class Switchboard {
     if (peers === undefined) {
       peers = new Set();
       this.peersByExtension.set(extensionId, peers);
+      const watching = this.deps.backend.watch(extensionId);
+      // Awaited by `init`; a failure closes that peer there, so it is not an unhandled rejection here.
+      watching.catch(() => {});
+      this.watching.set(extensionId, watching);
     }
     peers.add(peer);
     return peer;
@@ -109,13 +127,46 @@ export class Switchboard {
     }
   }
 
+  /** Closes every connection on this process (the backend's state is gone or out of reach). */
+  closeAll(code: number, reason: string): void {
+    for (const peers of this.peersByExtension.values()) {
+      for (const peer of peers) peer.close(code, reason);
+    }
+  }
+
+  /**
+   * Settles once no connection is attached any more: each closed connection's detach (section 6) has
+   * then reached the backend, so the backend may be released.
+   */
+  whenDrained(): Promise<void> {
+    if (this.peersByExtension.size === 0) return Promise.resolve();
+    this.drained ??= new Promise<void>((resolve) => {
+      this.resolveDrained = () => {
+        this.drained = undefined;
+        this.resolveDrained = undefined;
+        resolve();
+      };
+    });
+    return this.drained;
+  }
+
   localPeerCounts(): LocalPeerCounts {
-    const counts: LocalPeerCounts = { connections: 0, initialized: 0, registered: 0 };
+    const counts: LocalPeerCounts = {
+      connections: 0,
+      initialized: 0,
+      registered: 0,
+      ringingCalls: 0,
+      connectedCalls: 0,
+    };
     for (const peers of this.peersByExtension.values()) {
       for (const peer of peers) {
         counts.connections++;
         if (peer.initialized) counts.initialized++;
         if (peer.registered) counts.registered++;
+        if (peer.session?.role === 'caller') {
+          if (peer.session.state === 'ringing') counts.ringingCalls++;
+          else counts.connectedCalls++;
+        }
       }
     }
     return counts;
@@ -155,6 +206,8 @@ export class Switchboard {
   }
 
   private async init(peer: LocalPeer, request: ClientMessageOf<'init'>): Promise<void> {
+    // Until the backend delivers the extension's notices here, a status read could miss a change.
+    await this.watching.get(peer.extensionId);
     if (peer.peerId === undefined) {
       const peerId = this.deps.newId();
       // Initialized before the count is read: an extension event published meanwhile queues behind.
@@ -188,9 +241,8 @@ export class Switchboard {
     const refusal = verdict === 'registered' ? undefined : verdict;
     if (refusal !== undefined) {
       // The response states the peer's state: a refused register leaves even a registered peer unregistered.
-      const change = peer.registered ? await this.leaveRegistered(peer) : undefined;
+      if (peer.registered) await this.leaveRegistered(peer);
       this.respond(peer, request, { status: 'unregistered', reason: refusal });
-      if (change !== undefined) this.announcePresence(peer.extensionId, change, false);
       return;
     }
     if (peer.registered) {
@@ -198,18 +250,17 @@ export class Switchboard {
     }
     peer.registered = true;
     const registration = await this.deps.backend.addRegistered(peer.extensionId, request.peerId);
-    peer.knownStatus = 'ready';
+    peer.learnStatus(registration);
     this.respond(peer, request, { status: 'registered' });
     for (const call of registration.ringingCalls) {
       this.applyNotice(peer, { kind: 'ringing', callId: call.callId, ...optionalName(call.name) });
     }
-    this.announcePresence(peer.extensionId, registration, true);
   }
 
   private async deregister(peer: LocalPeer, request: ClientMessageOf<'deregister'>): Promise<void> {
-    const change = peer.registered ? await this.leaveRegistered(peer) : undefined;
+    // The status it returns is not learnt: the last agent deregistering hears the `offline` it caused.
+    if (peer.registered) await this.leaveRegistered(peer);
     this.respond(peer, request, { status: 'unregistered' });
-    if (change !== undefined) this.announcePresence(peer.extensionId, change, false);
   }
 
   private async status(peer: LocalPeer, request: ClientMessageOf<'status'>): Promise<void> {
@@ -224,24 +275,19 @@ export class Switchboard {
       return this.fail(peer, request, 'busy', 'This peer is already in a session.');
     }
     const { backend, clock, newId, ringTimeoutMs } = this.deps;
-    if ((await backend.registeredCount(peer.extensionId)) === 0) {
-      return this.respond(peer, request, { status: 'unavailable' });
-    }
     const callId = newId();
-    peer.session = { callId, role: 'caller', state: 'ringing' };
-    await backend.createCall({
+    const placed = await backend.placeCall({
       callId,
       extensionId: peer.extensionId,
       callerPeerId: request.peerId,
-      createdAt: clock.now(),
       ...optionalName(request.name),
     });
+    if (placed.outcome === 'unavailable') {
+      return this.respond(peer, request, { status: 'unavailable' });
+    }
+    // Set in the same task as the response: a `connected` published meanwhile waits in the queue behind it.
+    peer.session = { callId, role: 'caller', state: 'ringing' };
     this.respond(peer, request, { status: 'ringing', callId });
-    backend.publish(
-      peer.extensionId,
-      { kind: 'registered' },
-      { kind: 'ringing', callId, ...optionalName(request.name) },
-    );
     if (ringTimeoutMs > 0) {
       this.ringTimers.set(
         callId,
@@ -265,14 +311,9 @@ export class Switchboard {
     }
     const callerPeerId = claim.call.callerPeerId;
     peer.session = { callId, role: 'answerer', state: 'connected', otherPeerId: callerPeerId };
-    // The response goes out before the caller hears `connected`, so before any signal can come back.
+    // A signal from the caller (who may hear `connected` before this task ends) waits in this peer's queue,
+    // so the response goes out before any signal of the call (section 7).
     this.respond(peer, request, { status: 'connected', callId });
-    backend.publish(
-      peer.extensionId,
-      { kind: 'peer', peerId: callerPeerId },
-      { kind: 'connected', callId, answererPeerId: request.peerId },
-    );
-    backend.publish(peer.extensionId, { kind: 'registered' }, { kind: 'claimed', callId });
   }
 
   private async end(peer: LocalPeer, request: ClientMessageOf<'end'>): Promise<void> {
@@ -280,9 +321,8 @@ export class Switchboard {
     if (peer.session?.callId !== callId) {
       return this.respond(peer, request, { status: 'disconnected', callId });
     }
-    const ended = await this.endSession(peer);
+    await this.endSession(peer, { reason: 'hangup', peerId: peer.peerId as string });
     this.respond(peer, request, { status: 'disconnected', callId });
-    this.announceEnd(peer, ended, 'hangup');
   }
 
   private signal(peer: LocalPeer, message: ReceivedSignal): void {
@@ -290,30 +330,40 @@ export class Switchboard {
     if (session?.callId !== message.callId || session.state !== 'connected') {
       return this.fail(peer, message, 'unknown-call', 'This peer is not connected in that call.');
     }
-    this.deps.backend.publish(
-      peer.extensionId,
-      { kind: 'peer', peerId: session.otherPeerId },
-      { kind: 'signal', callId: message.callId, dataJson: message.dataJson },
-    );
+    // Not awaited, so one peer's signals are not held to one backend round trip each; the backend sends
+    // them in the order it is given them.
+    this.deps.backend
+      .relaySignal(peer.extensionId, message.callId, session.otherPeerId, message.dataJson)
+      .catch((error: unknown) => this.failInternally(peer, error));
   }
 
   private async detach(peer: LocalPeer): Promise<void> {
     peer.closed = true;
-    if (peer.session !== undefined) this.announceEnd(peer, await this.endSession(peer), 'dropped');
-    if (peer.registered) this.announcePresence(peer.extensionId, await this.leaveRegistered(peer), false);
-    const peers = this.peersByExtension.get(peer.extensionId);
-    peers?.delete(peer);
-    if (peers?.size === 0) this.peersByExtension.delete(peer.extensionId);
-    if (peer.peerId !== undefined) this.peersById.delete(peer.peerId);
+    try {
+      if (peer.session !== undefined) {
+        await this.endSession(peer, { reason: 'dropped', peerId: peer.peerId as string });
+      }
+      if (peer.registered) await this.leaveRegistered(peer);
+    } finally {
+      const peers = this.peersByExtension.get(peer.extensionId);
+      peers?.delete(peer);
+      if (peers?.size === 0) {
+        this.peersByExtension.delete(peer.extensionId);
+        this.watching.delete(peer.extensionId);
+        this.deps.backend.unwatch(peer.extensionId);
+      }
+      if (peer.peerId !== undefined) this.peersById.delete(peer.peerId);
+      if (this.peersByExtension.size === 0) this.resolveDrained?.();
+    }
   }
 
   // ------------------------------------------------------------------ shared steps
 
   /** Reads the extension's status and remembers that this peer now knows it. */
   private async extensionStatus(peer: LocalPeer): Promise<ExtensionStatus> {
-    const status = (await this.deps.backend.registeredCount(peer.extensionId)) > 0 ? 'ready' : 'offline';
-    peer.knownStatus = status;
-    return status;
+    const reading = await this.deps.backend.status(peer.extensionId);
+    peer.learnStatus(reading);
+    return reading.status;
   }
 
   private async leaveRegistered(peer: LocalPeer): Promise<PresenceChange> {
@@ -322,63 +372,18 @@ export class Switchboard {
     return this.deps.backend.removeRegistered(peer.extensionId, peer.peerId as string);
   }
 
-  /** Readiness events go out only when the count crosses 0 and 1, and only to unregistered peers. */
-  private announcePresence(extensionId: string, change: PresenceChange, joined: boolean): void {
-    if (!change.changed || change.registeredCount !== (joined ? 1 : 0)) return;
-    this.deps.backend.publish(
-      extensionId,
-      { kind: 'unregistered' },
-      { kind: 'extension', status: joined ? 'ready' : 'offline' },
-    );
-  }
-
-  private async endSession(peer: LocalPeer): Promise<EndResult> {
+  private async endSession(peer: LocalPeer, ending: CallEnding): Promise<void> {
     const { callId } = peer.session as { callId: string };
     peer.session = undefined;
     this.cancelRingTimer(callId);
-    return this.deps.backend.endCall(peer.extensionId, callId);
-  }
-
-  /** Tells the others how a session this peer left ended. */
-  private announceEnd(peer: LocalPeer, ended: EndResult, reason: 'hangup' | 'dropped'): void {
-    const { backend } = this.deps;
-    switch (ended.outcome) {
-      case 'was-ringing':
-        backend.publish(
-          peer.extensionId,
-          { kind: 'registered' },
-          { kind: 'abandoned', callId: ended.call.callId },
-        );
-        return;
-      case 'was-connected': {
-        const { callId, callerPeerId } = ended.call;
-        const otherPeerId = peer.peerId === callerPeerId ? ended.answererPeerId : callerPeerId;
-        backend.publish(
-          peer.extensionId,
-          { kind: 'peer', peerId: otherPeerId },
-          { kind: 'disconnected', callId, reason },
-        );
-        return;
-      }
-      case 'not-found':
-        return; // The other party ended it first and has told this peer.
-      default:
-        return assertNever(ended);
-    }
+    await this.deps.backend.endCall(peer.extensionId, callId, ending);
   }
 
   private expire(caller: LocalPeer, callId: string): void {
     this.ringTimers.delete(callId);
+    // The caller hears `disconnected timeout` from the backend, through its queue, if the call still rang.
     caller.queue.push(async () => {
-      const { backend } = this.deps;
-      const ended = await backend.endCall(caller.extensionId, callId, true);
-      if (ended.outcome !== 'was-ringing') return;
-      backend.publish(caller.extensionId, { kind: 'registered' }, { kind: 'abandoned', callId });
-      backend.publish(
-        caller.extensionId,
-        { kind: 'peer', peerId: ended.call.callerPeerId },
-        { kind: 'disconnected', callId, reason: 'timeout' },
-      );
+      await this.deps.backend.endCall(caller.extensionId, callId, { reason: 'timeout' });
     });
   }
 
@@ -416,7 +421,8 @@ export class Switchboard {
     const session = peer.session;
     switch (notice.kind) {
       case 'ringing':
-        if (!peer.registered || peer.announcedCalls.has(notice.callId)) return;
+        if (!peer.registered || peer.announcedCalls.has(notice.callId) || peer.wasSettled(notice.callId))
+          return;
         peer.announcedCalls.add(notice.callId);
         return this.sendSessionEvent(peer, {
           status: 'ringing',
@@ -425,7 +431,12 @@ export class Switchboard {
         });
       case 'claimed':
       case 'abandoned':
-        if (!peer.registered || !peer.announcedCalls.delete(notice.callId)) return;
+        if (!peer.registered) return;
+        if (!peer.announcedCalls.delete(notice.callId)) {
+          // Its `ringing` may still be on its way from another process: it must not ring after this.
+          peer.rememberSettled(notice.callId);
+          return;
+        }
         return this.sendSessionEvent(peer, { status: notice.kind, callId: notice.callId });
       case 'connected':
         if (session?.callId !== notice.callId || session.state !== 'ringing') return;
@@ -442,8 +453,7 @@ export class Switchboard {
           reason: notice.reason,
         });
       case 'extension':
-        if (!peer.initialized || peer.registered || peer.knownStatus === notice.status) return;
-        peer.knownStatus = notice.status;
+        if (!peer.initialized || peer.registered || !peer.learnStatus(notice)) return;
         return peer.send({ type: 'event', topic: 'extension', status: notice.status });
       case 'signal':
         if (session?.callId !== notice.callId || session.state !== 'connected') return;

@@ -1,9 +1,13 @@
-import type { Audience, Notice, NoticeHandler } from './Notice.js';
+import type { DisconnectReason, ExtensionStatus } from '@pbx-peers/protocol';
+import type { NoticeSink } from './Notice.js';
 
 /**
  * The state every server process of an extension must agree on, and the delivery of notices between
- * them. The single-process (memory) and the Redis backends differ only here. Each state change is one
- * atomic operation that returns a typed result saying what happened, so the core never reads state and
+ * them. The single-process (memory) and the Redis backends differ only here.
+ *
+ * Each state change is one atomic operation that returns a typed result saying what happened and, in the
+ * same step, publishes the notices it causes (which are part of this contract: see each method). What a
+ * process hears can therefore never disagree with the stored state, and the core never reads state and
  * then writes it in two steps.
  */
 
@@ -12,15 +16,34 @@ export interface CallRecord {
   extensionId: string;
   callerPeerId: string;
   name?: string;
-  /** Clock time the call started ringing; orders ringing calls oldest first. */
-  createdAt: number;
+  /**
+   * Assigned by the backend when the call started ringing, from the extension's sequence (see
+   * `StatusReading.seq`): orders ringing calls oldest first, the same on every process, whatever their
+   * clocks say.
+   */
+  order: number;
 }
 
-export interface PresenceChange {
+export interface NewCall {
+  callId: string;
+  extensionId: string;
+  callerPeerId: string;
+  name?: string;
+}
+
+/**
+ * The extension's status with the extension's sequence number when it was read. Every status change
+ * takes a new, higher number from the same sequence, and the `extension` notice it publishes carries it:
+ * a notice numbered at or below what a peer last read is older than that reading (protocol section 10).
+ */
+export interface StatusReading {
+  status: ExtensionStatus;
+  seq: number;
+}
+
+export interface PresenceChange extends StatusReading {
   /** Whether the operation changed membership (register and deregister are idempotent). */
   changed: boolean;
-  /** Registered peers of the extension right after the operation, across every process. */
-  registeredCount: number;
 }
 
 export interface Registration extends PresenceChange {
@@ -28,37 +51,67 @@ export interface Registration extends PresenceChange {
   ringingCalls: CallRecord[];
 }
 
+export type PlaceResult = { outcome: 'ringing'; call: CallRecord } | { outcome: 'unavailable' };
+
 export type ClaimResult = { outcome: 'claimed'; call: CallRecord } | { outcome: 'not-ringing' };
+
+/** Why a call ends, and who ended it: decides the notices `endCall` publishes. */
+export type CallEnding =
+  /** The party `peerId` hung up (`end`) or its connection closed (`dropped`). */
+  | { reason: Extract<DisconnectReason, 'hangup' | 'dropped'>; peerId: string }
+  /** The ring timeout: ends the call only while it is still ringing. */
+  | { reason: 'timeout' };
 
 export type EndResult =
   | { outcome: 'was-ringing'; call: CallRecord }
   | { outcome: 'was-connected'; call: CallRecord; answererPeerId: string }
   | { outcome: 'not-found' };
 
-export interface CallCounts {
-  ringing: number;
-  connected: number;
-}
-
 export interface SwitchboardBackend {
-  /** Adds the peer to the extension's registered set and reads the ringing calls in the same step. */
-  addRegistered(extensionId: string, peerId: string): Promise<Registration>;
-  removeRegistered(extensionId: string, peerId: string): Promise<PresenceChange>;
-  registeredCount(extensionId: string): Promise<number>;
+  /** Starts handing this process's notices to `sink`; called once, before any other method. */
+  connect(sink: NoticeSink): void;
 
-  createCall(call: CallRecord): Promise<void>;
-  /** First answer wins: moves a ringing call of this extension to connected, exactly once. */
+  /**
+   * This process now has peers of the extension: from when the returned promise settles, notices for the
+   * extension's `registered` and `unregistered` audiences reach this process. Called once per extension
+   * while it has local peers; `unwatch` after its last local peer is gone.
+   */
+  watch(extensionId: string): Promise<void>;
+  unwatch(extensionId: string): void;
+
+  /**
+   * Adds the peer to the extension's registered set and reads the ringing calls in the same step.
+   * Publishes `extension ready` to `unregistered` when the count went from 0 to 1.
+   */
+  addRegistered(extensionId: string, peerId: string): Promise<Registration>;
+  /** Publishes `extension offline` to `unregistered` when the count went from 1 to 0. */
+  removeRegistered(extensionId: string, peerId: string): Promise<PresenceChange>;
+  status(extensionId: string): Promise<StatusReading>;
+
+  /**
+   * Creates the call only if a peer is registered at that moment ("create if ready", one step), and then
+   * publishes `ringing` to `registered`.
+   */
+  placeCall(call: NewCall): Promise<PlaceResult>;
+  /**
+   * First answer wins: moves a ringing call of this extension to connected, exactly once. Publishes
+   * `connected` to the caller and `claimed` to `registered`.
+   */
   claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult>;
   /**
-   * Removes a call and says what state it was in. With `onlyIfRinging` a connected call is left alone
-   * and `not-found` is answered (the ring timeout must not end a call that was just answered).
+   * Removes a call and says what state it was in. Publishes, for a ringing call, `abandoned` to
+   * `registered` (and, on a timeout, `disconnected timeout` to the caller); for a connected call,
+   * `disconnected` with the reason to the party that did not end it. A timeout leaves a connected call
+   * alone and answers `not-found`: the ring timeout must not end a call that was just answered.
    */
-  endCall(extensionId: string, callId: string, onlyIfRinging?: boolean): Promise<EndResult>;
-  callCounts(): Promise<CallCounts>;
+  endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult>;
 
-  /** Delivers a notice to the handler on every process, this one included, in publish order. */
-  publish(extensionId: string, audience: Audience, notice: Notice): void;
-  onNotice(handler: NoticeHandler): void;
+  /**
+   * Delivers a signal notice to a peer of a connected call, wherever it is; changes no state. A peer on
+   * this process is handed it directly, without a round trip. Rejects when it could not be sent.
+   */
+  relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void>;
 
+  /** Releases what this process holds in the backend; called after every peer has detached. */
   close(): Promise<void>;
 }

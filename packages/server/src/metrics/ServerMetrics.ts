@@ -1,12 +1,10 @@
 import type { ClientMessageType, ServerMessage, ServerMessageType } from '@pbx-peers/protocol';
 import { collectDefaultMetrics, Gauge, Counter as PromCounter, Registry } from 'prom-client';
 import type { LocalPeerCounts } from '../core/Switchboard.js';
-import type { CallCounts } from '../core/SwitchboardBackend.js';
 
 /** What the gauges read at scrape time. */
 export interface MetricsSources {
   localPeerCounts(): LocalPeerCounts;
-  callCounts(): Promise<CallCounts>;
 }
 
 /** Frames that did not become a message: not JSON, not valid, binary, over the rate. */
@@ -59,13 +57,13 @@ export class ServerMetrics {
     );
     new Gauge({
       name: 'pbx_peers_calls',
-      help: 'Calls by state, as the backend sees them.',
+      help: "Calls by state whose caller is on this process; the sum over a cluster's processes is its total.",
       labelNames: ['state'],
       registers,
-      async collect() {
-        const counts = await sources.callCounts();
-        this.set({ state: 'ringing' }, counts.ringing);
-        this.set({ state: 'connected' }, counts.connected);
+      collect() {
+        const counts = sources.localPeerCounts();
+        this.set({ state: 'ringing' }, counts.ringingCalls);
+        this.set({ state: 'connected' }, counts.connectedCalls);
       },
     });
 

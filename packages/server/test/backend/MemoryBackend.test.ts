@@ -3,5 +3,5 @@ import { switchboardBackendContract } from './switchboardBackendContract.js';
 
 switchboardBackendContract('memory', async () => {
   const backend = new MemoryBackend();
-  return { backend, cleanup: () => backend.close() };
+  return { nodes: [backend], cleanup: () => backend.close() };
 });

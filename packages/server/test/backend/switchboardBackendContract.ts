@@ -1,155 +1,329 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Audience, Notice } from '../../src/core/Notice.js';
-import type { CallRecord, SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
+import type { Audience, Notice, NoticeSink } from '../../src/core/Notice.js';
+import type { NewCall, SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
 
 export interface BackendFixture {
-  backend: SwitchboardBackend;
-  /** A second process's backend sharing the same state, where the implementation has processes. */
-  peerBackend?: SwitchboardBackend;
+  /** One backend per process sharing the same state: one for a single-process implementation. */
+  nodes: SwitchboardBackend[];
   cleanup(): Promise<void>;
 }
 
-/** One contract for every SwitchboardBackend: run it against each implementation. */
+type Heard = [extensionId: string, audience: Audience, notice: Notice];
+
+/** What one process's sink was handed, in order. */
+class RecordingSink implements NoticeSink {
+  readonly heard: Heard[] = [];
+  readonly localPeers = new Set<string>();
+
+  deliver(extensionId: string, audience: Audience, notice: Notice): void {
+    this.heard.push([extensionId, audience, notice]);
+  }
+
+  hasPeer(peerId: string): boolean {
+    return this.localPeers.has(peerId);
+  }
+
+  /** The notices of one extension, without the extension. */
+  of(extensionId: string): Array<[Audience, Notice]> {
+    return this.heard
+      .filter(([ext]) => ext === extensionId)
+      .map(([, audience, notice]) => [audience, notice]);
+  }
+}
+
+const REGISTERED: Audience = { kind: 'registered' };
+const UNREGISTERED: Audience = { kind: 'unregistered' };
+const peer = (peerId: string): Audience => ({ kind: 'peer', peerId });
+
+async function eventually(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Lets notices in flight arrive (there are none to wait for in a single-process backend). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 100));
+
+/**
+ * One contract for every SwitchboardBackend: run it against each implementation. With two nodes, the
+ * caller's operations run on node A and the agents' on node B, so every notice that crosses processes
+ * is checked to arrive on the right one.
+ */
 export function switchboardBackendContract(name: string, createFixture: () => Promise<BackendFixture>): void {
   describe(`SwitchboardBackend contract: ${name}`, () => {
     let fixture: BackendFixture;
-    let backend: SwitchboardBackend;
+    let a: SwitchboardBackend;
+    let b: SwitchboardBackend;
+    let sinkA: RecordingSink;
+    let sinkB: RecordingSink;
     let extension: string;
     let serial = 0;
 
     beforeEach(async () => {
       fixture = await createFixture();
-      backend = fixture.backend;
+      a = fixture.nodes[0] as SwitchboardBackend;
+      b = fixture.nodes[1] ?? a;
+      sinkA = new RecordingSink();
+      sinkB = a === b ? sinkA : new RecordingSink();
+      a.connect(sinkA);
+      if (b !== a) b.connect(sinkB);
       extension = `contract-${process.pid}-${++serial}`;
+      await a.watch(extension);
+      if (b !== a) await b.watch(extension);
     });
     afterEach(() => fixture.cleanup());
 
-    const call = (callId: string, createdAt: number, extensionId = extension): CallRecord => ({
+    const newCall = (callId: string, extensionId = extension): NewCall => ({
       callId,
       extensionId,
       callerPeerId: `caller-${callId}`,
-      createdAt,
       name: `Caller ${callId}`,
     });
 
-    it('counts registered peers idempotently, per extension', async () => {
-      assert.deepEqual(await backend.addRegistered(extension, 'a'), {
-        changed: true,
-        registeredCount: 1,
-        ringingCalls: [],
+    it('counts registered peers idempotently, per extension, and numbers each status change', async () => {
+      const before = await a.status(extension);
+      assert.equal(before.status, 'offline');
+      const first = await b.addRegistered(extension, 'x');
+      assert.equal(first.changed, true);
+      assert.equal(first.status, 'ready');
+      assert.ok(first.seq > before.seq, 'the change to ready takes a new number');
+      assert.equal((await b.addRegistered(extension, 'x')).changed, false);
+      const second = await b.addRegistered(extension, 'y');
+      assert.equal(second.seq, first.seq, 'no status change, no new number');
+      assert.deepEqual(await a.status(extension), { status: 'ready', seq: first.seq });
+      assert.equal((await a.status(`${extension}-other`)).status, 'offline');
+      const gone = await b.removeRegistered(extension, 'x');
+      assert.deepEqual({ changed: gone.changed, status: gone.status }, { changed: true, status: 'ready' });
+      assert.equal((await b.removeRegistered(extension, 'x')).changed, false);
+      const last = await b.removeRegistered(extension, 'y');
+      assert.equal(last.status, 'offline');
+      assert.ok(last.seq > first.seq);
+      assert.deepEqual(await a.status(extension), { status: 'offline', seq: last.seq });
+    });
+
+    it('publishes each status change to the unregistered audience of every process, numbered', async () => {
+      const ready = await b.addRegistered(extension, 'x');
+      await b.addRegistered(extension, 'y');
+      await b.removeRegistered(extension, 'x');
+      const offline = await b.removeRegistered(extension, 'y');
+      const expected: Array<[Audience, Notice]> = [
+        [UNREGISTERED, { kind: 'extension', status: 'ready', seq: ready.seq }],
+        [UNREGISTERED, { kind: 'extension', status: 'offline', seq: offline.seq }],
+      ];
+      for (const sink of new Set([sinkA, sinkB])) {
+        await eventually('both status changes', () => sink.of(extension).length >= 2);
+        await settle();
+        assert.deepEqual(sink.of(extension), expected);
+      }
+    });
+
+    it('keeps numbering upward after an extension fell idle', async () => {
+      const first = await b.addRegistered(extension, 'x');
+      const idle = await b.removeRegistered(extension, 'x');
+      const again = await b.addRegistered(extension, 'x');
+      assert.ok(first.seq < idle.seq && idle.seq < again.seq, `${first.seq} < ${idle.seq} < ${again.seq}`);
+    });
+
+    it('places a call only while a peer is registered, and rings the registered audience', async () => {
+      assert.deepEqual(await a.placeCall(newCall('early')), { outcome: 'unavailable' });
+      await b.addRegistered(extension, 'agent');
+      const placed = await a.placeCall(newCall('c1'));
+      assert.equal(placed.outcome, 'ringing');
+      assert.deepEqual(placed.outcome === 'ringing' && { ...placed.call, order: 0 }, {
+        ...newCall('c1'),
+        order: 0,
       });
-      assert.equal((await backend.addRegistered(extension, 'a')).changed, false);
-      assert.equal((await backend.addRegistered(extension, 'b')).registeredCount, 2);
-      assert.equal(await backend.registeredCount(extension), 2);
-      assert.equal(await backend.registeredCount(`${extension}-other`), 0);
-      assert.deepEqual(await backend.removeRegistered(extension, 'a'), { changed: true, registeredCount: 1 });
-      assert.deepEqual(await backend.removeRegistered(extension, 'a'), {
-        changed: false,
-        registeredCount: 1,
-      });
-      assert.deepEqual(await backend.removeRegistered(extension, 'b'), { changed: true, registeredCount: 0 });
+      const ringing: [Audience, Notice] = [REGISTERED, { kind: 'ringing', callId: 'c1', name: 'Caller c1' }];
+      await eventually('ringing on the agent node', () =>
+        sinkB.of(extension).some(([, n]) => n.kind === 'ringing'),
+      );
+      assert.deepEqual(sinkB.of(extension).at(-1), ringing);
+      assert.equal(
+        (await b.addRegistered(extension, 'late')).ringingCalls.some((c) => c.callId === 'early'),
+        false,
+        'an unavailable call was never created',
+      );
+    });
+
+    it('never rings a call that raced the last agent leaving ("create if ready" is one step)', async () => {
+      for (let i = 0; i < 20; i++) {
+        await b.addRegistered(extension, 'agent');
+        const [placed] = await Promise.all([
+          a.placeCall(newCall(`race-${i}`)),
+          b.removeRegistered(extension, 'agent'),
+        ]);
+        const catchUp = await b.addRegistered(extension, 'checker');
+        const exists = catchUp.ringingCalls.some((c) => c.callId === `race-${i}`);
+        assert.equal(exists, placed.outcome === 'ringing', `round ${i}: ${placed.outcome}`);
+        if (exists) await a.endCall(extension, `race-${i}`, { reason: 'hangup', peerId: `caller-race-${i}` });
+        await b.removeRegistered(extension, 'checker');
+      }
     });
 
     it('hands a registering peer the ringing calls, oldest first, without connected ones', async () => {
-      await backend.createCall(call('c2', 200));
-      await backend.createCall(call('c1', 100));
-      await backend.createCall(call('c3', 300));
-      await backend.claimCall(extension, 'c3', 'agent');
-      await backend.createCall(call('elsewhere', 50, `${extension}-other`));
-      const registration = await backend.addRegistered(extension, 'late');
+      await b.addRegistered(extension, 'agent');
+      await b.addRegistered(`${extension}-other`, 'agent');
+      for (const id of ['c2', 'c1', 'c3']) await a.placeCall(newCall(id));
+      await b.claimCall(extension, 'c1', 'agent');
+      await a.placeCall(newCall('elsewhere', `${extension}-other`));
+      const registration = await b.addRegistered(extension, 'late');
       assert.deepEqual(
         registration.ringingCalls.map((c) => c.callId),
-        ['c1', 'c2'],
+        ['c2', 'c3'],
       );
-      assert.deepEqual(registration.ringingCalls[0], call('c1', 100));
+      const [c2, c3] = registration.ringingCalls;
+      assert.ok((c2?.order ?? 0) < (c3?.order ?? 0));
+      assert.deepEqual({ ...c2, order: 0 }, { ...newCall('c2'), order: 0 });
     });
 
-    it('lets exactly one of many concurrent answers claim a call', async () => {
-      await backend.createCall(call('race', 1));
+    it('lets exactly one of many concurrent answers on every process claim a call', async () => {
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('race'));
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => backend.claimCall(extension, 'race', `agent-${i}`)),
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claimCall(extension, 'race', `agent-${i}`)),
       );
       const winners = results.filter((r) => r.outcome === 'claimed');
       assert.equal(winners.length, 1);
-      assert.deepEqual(winners[0], { outcome: 'claimed', call: call('race', 1) });
-      assert.equal((await backend.claimCall(extension, 'race', 'late')).outcome, 'not-ringing');
+      assert.equal(winners[0]?.outcome === 'claimed' && winners[0].call.callId, 'race');
+      assert.equal((await b.claimCall(extension, 'race', 'late')).outcome, 'not-ringing');
+    });
+
+    it('tells the caller it is connected and the registered audience that the call was claimed', async () => {
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('c1'));
+      await b.claimCall(extension, 'c1', 'agent');
+      await eventually('connected on the caller node', () =>
+        sinkA.of(extension).some(([, n]) => n.kind === 'connected'),
+      );
+      assert.deepEqual(
+        sinkA.of(extension).find(([, n]) => n.kind === 'connected'),
+        [peer('caller-c1'), { kind: 'connected', callId: 'c1', answererPeerId: 'agent' }],
+      );
+      await eventually('claimed on the agent node', () =>
+        sinkB.of(extension).some(([, n]) => n.kind === 'claimed'),
+      );
+      const kinds = sinkB
+        .of(extension)
+        .filter(([audience]) => audience.kind === 'registered')
+        .map(([, n]) => n.kind);
+      assert.deepEqual(kinds, ['ringing', 'claimed']);
     });
 
     it('does not claim unknown calls or calls of another extension', async () => {
-      await backend.createCall(call('mine', 1));
-      assert.deepEqual(await backend.claimCall(extension, 'nope', 'a'), { outcome: 'not-ringing' });
-      assert.deepEqual(await backend.claimCall(`${extension}-other`, 'mine', 'a'), {
-        outcome: 'not-ringing',
-      });
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('mine'));
+      assert.deepEqual(await b.claimCall(extension, 'nope', 'x'), { outcome: 'not-ringing' });
+      assert.deepEqual(await b.claimCall(`${extension}-other`, 'mine', 'x'), { outcome: 'not-ringing' });
     });
 
-    it('ends a call once, saying whether it was ringing or connected', async () => {
-      await backend.createCall(call('ringing', 1));
-      await backend.createCall(call('connected', 2));
-      await backend.claimCall(extension, 'connected', 'agent-1');
-      assert.deepEqual(await backend.endCall(extension, 'ringing'), {
-        outcome: 'was-ringing',
-        call: call('ringing', 1),
+    it('ends a call once, saying what it was, and tells the others as the reason says', async () => {
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('ringing'));
+      await a.placeCall(newCall('connected'));
+      await b.claimCall(extension, 'connected', 'agent');
+      const hangup = { reason: 'hangup', peerId: 'caller-ringing' } as const;
+      assert.equal((await a.endCall(extension, 'ringing', hangup)).outcome, 'was-ringing');
+      const ended = await a.endCall(extension, 'connected', {
+        reason: 'dropped',
+        peerId: 'caller-connected',
       });
-      assert.deepEqual(await backend.endCall(extension, 'connected'), {
-        outcome: 'was-connected',
-        call: call('connected', 2),
-        answererPeerId: 'agent-1',
-      });
-      assert.deepEqual(await backend.endCall(extension, 'ringing'), { outcome: 'not-found' });
-      assert.deepEqual(await backend.claimCall(extension, 'ringing', 'a'), { outcome: 'not-ringing' });
+      assert.equal(ended.outcome, 'was-connected');
+      assert.equal(ended.outcome === 'was-connected' && ended.answererPeerId, 'agent');
+      assert.deepEqual(await a.endCall(extension, 'ringing', hangup), { outcome: 'not-found' });
+      assert.deepEqual(await b.claimCall(extension, 'ringing', 'agent'), { outcome: 'not-ringing' });
+      await eventually('abandoned and disconnected on the agent node', () =>
+        ['abandoned', 'disconnected'].every((kind) => sinkB.of(extension).some(([, n]) => n.kind === kind)),
+      );
+      assert.deepEqual(
+        sinkB.of(extension).find(([, n]) => n.kind === 'abandoned'),
+        [REGISTERED, { kind: 'abandoned', callId: 'ringing' }],
+      );
+      assert.deepEqual(
+        sinkB.of(extension).find(([, n]) => n.kind === 'disconnected'),
+        [peer('agent'), { kind: 'disconnected', callId: 'connected', reason: 'dropped' }],
+      );
     });
 
-    it('leaves a connected call alone when ending only if ringing (ring timeout vs answer)', async () => {
-      await backend.createCall(call('answered', 1));
-      await backend.claimCall(extension, 'answered', 'agent');
-      assert.deepEqual(await backend.endCall(extension, 'answered', true), { outcome: 'not-found' });
-      assert.equal((await backend.endCall(extension, 'answered')).outcome, 'was-connected');
+    it('tells the caller when the answerer hangs up', async () => {
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('c1'));
+      await b.claimCall(extension, 'c1', 'agent');
+      await b.endCall(extension, 'c1', { reason: 'hangup', peerId: 'agent' });
+      await eventually('disconnected on the caller node', () =>
+        sinkA.of(extension).some(([, n]) => n.kind === 'disconnected'),
+      );
+      assert.deepEqual(
+        sinkA.of(extension).find(([, n]) => n.kind === 'disconnected'),
+        [peer('caller-c1'), { kind: 'disconnected', callId: 'c1', reason: 'hangup' }],
+      );
+    });
+
+    it('times out only a ringing call, telling the agents and the caller', async () => {
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('slow'));
+      await a.placeCall(newCall('answered'));
+      await b.claimCall(extension, 'answered', 'agent');
+      assert.deepEqual(await b.endCall(extension, 'answered', { reason: 'timeout' }), {
+        outcome: 'not-found',
+      });
+      assert.equal((await b.endCall(extension, 'slow', { reason: 'timeout' })).outcome, 'was-ringing');
+      await eventually('the caller hears the timeout', () =>
+        sinkA.of(extension).some(([, n]) => n.kind === 'disconnected'),
+      );
+      assert.deepEqual(
+        sinkA.of(extension).filter(([, n]) => n.kind === 'disconnected'),
+        [[peer('caller-slow'), { kind: 'disconnected', callId: 'slow', reason: 'timeout' }]],
+      );
+      await eventually('the agents hear abandoned', () =>
+        sinkB.of(extension).some(([, n]) => n.kind === 'abandoned'),
+      );
+      assert.equal(
+        (await a.endCall(extension, 'answered', { reason: 'hangup', peerId: 'agent' })).outcome,
+        'was-connected',
+      );
     });
 
     it('gives a claim and an end racing on a ringing call one consistent order', async () => {
+      await b.addRegistered(extension, 'agent');
       for (let i = 0; i < 10; i++) {
         const id = `race-${i}`;
-        await backend.createCall(call(id, i));
+        await a.placeCall(newCall(id));
         const [claim, end] = await Promise.all([
-          backend.claimCall(extension, id, 'agent'),
-          backend.endCall(extension, id),
+          b.claimCall(extension, id, 'agent'),
+          a.endCall(extension, id, { reason: 'hangup', peerId: `caller-${id}` }),
         ]);
         if (claim.outcome === 'claimed') assert.equal(end.outcome, 'was-connected');
         else assert.equal(end.outcome, 'was-ringing');
       }
     });
 
-    it('counts calls by state', async () => {
-      const before = await backend.callCounts();
-      await backend.createCall(call('r', 1));
-      await backend.createCall(call('c', 2));
-      await backend.claimCall(extension, 'c', 'agent');
-      const after = await backend.callCounts();
-      assert.deepEqual(
-        { ringing: after.ringing - before.ringing, connected: after.connected - before.connected },
-        { ringing: 1, connected: 1 },
+    it('relays signals to the other party, in order, with their data text unchanged', async () => {
+      await b.addRegistered(extension, 'agent');
+      await a.placeCall(newCall('c1'));
+      await b.claimCall(extension, 'c1', 'agent');
+      const texts = Array.from({ length: 50 }, (_, i) =>
+        JSON.stringify({ seq: i, text: 'héllo "x"', n: 1e308 }),
       );
-    });
-
-    it('delivers published notices to every process, in publish order', async () => {
-      const backends = [backend, ...(fixture.peerBackend ? [fixture.peerBackend] : [])];
-      const received = backends.map(() => [] as Array<[string, Audience, Notice]>);
-      for (const [i, each] of backends.entries()) {
-        each.onNotice((ext, audience, notice) => received[i]?.push([ext, audience, notice]));
-      }
-      const sent: Array<[string, Audience, Notice]> = Array.from({ length: 50 }, (_, i) => [
-        extension,
-        i % 2 ? { kind: 'peer', peerId: `p${i}` } : { kind: 'registered' },
-        { kind: 'signal', callId: 'c', dataJson: JSON.stringify({ seq: i, text: 'héllo' }) },
-      ]);
-      for (const [ext, audience, notice] of sent) backend.publish(ext, audience, notice);
-      const deadline = Date.now() + 5000;
-      while (received.some((r) => r.length < sent.length) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      for (const r of received) assert.deepEqual(r, sent);
+      sinkA.localPeers.add('caller-c1');
+      sinkB.localPeers.add('agent');
+      await Promise.all(texts.map((text) => a.relaySignal(extension, 'c1', 'agent', text)));
+      await Promise.all(texts.map((text) => b.relaySignal(extension, 'c1', 'caller-c1', text)));
+      const signalsTo = (sink: RecordingSink, peerId: string) =>
+        sink
+          .of(extension)
+          .filter(
+            ([audience, n]) => n.kind === 'signal' && audience.kind === 'peer' && audience.peerId === peerId,
+          )
+          .map(([, n]) => (n.kind === 'signal' ? n.dataJson : ''));
+      await eventually(
+        'every signal',
+        () => signalsTo(sinkB, 'agent').length >= 50 && signalsTo(sinkA, 'caller-c1').length >= 50,
+      );
+      assert.deepEqual(signalsTo(sinkB, 'agent'), texts);
+      assert.deepEqual(signalsTo(sinkA, 'caller-c1'), texts);
     });
   });
 }

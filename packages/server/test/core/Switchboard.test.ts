@@ -149,6 +149,8 @@ describe('Switchboard state rules', () => {
       connections: 1,
       initialized: 1,
       registered: 1,
+      ringingCalls: 0,
+      connectedCalls: 0,
     });
     agentPeer.attached.detach();
     await settle();
@@ -156,9 +158,11 @@ describe('Switchboard state rules', () => {
       connections: 0,
       initialized: 0,
       registered: 0,
+      ringingCalls: 0,
+      connectedCalls: 0,
     });
     assert.deepEqual(harness.switchboard.extensionsWithPeers(), []);
-    assert.equal(await harness.backend.registeredCount('ext-1'), 0);
+    assert.equal((await harness.backend.status('ext-1')).status, 'offline');
   });
 });
 
