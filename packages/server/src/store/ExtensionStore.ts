@@ -1,7 +1,8 @@
 /**
- * Where extensions live. SQLite implements it today; a PostgreSQL store will implement the same
- * contract, and one contract test suite (`test/store/extensionStoreContract.ts`) runs against each.
- * Methods are async so that a networked store fits without changing callers.
+ * Where extensions live: SQLite (`SqliteExtensionStore`) or PostgreSQL (`PostgresExtensionStore`), opened
+ * by `openExtensionStore` from the `--db` value. One contract test suite
+ * (`test/store/extensionStoreContract.ts`) runs against each. Methods are async so that a networked store
+ * fits without changing callers.
  */
 
 export interface ExtensionRecord {
@@ -39,5 +40,24 @@ export interface ExtensionStore {
   remove(id: string): Promise<boolean>;
   /** Replaces the password hash and bumps `updatedAt`; false when there is no such extension. */
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
+  /**
+   * Optional: hears removals made by any process using the same store, as they happen, so a server need
+   * not poll `exists()`. Resolves once listening; the function it resolves to stops the watch. A store
+   * without it is polled.
+   */
+  watchRemovals?(watch: RemovalWatch): Promise<() => Promise<void>>;
+  /** Also stops every watch. */
   close(): Promise<void>;
+}
+
+export interface RemovalWatch {
+  /** An extension was removed, by this process or another. */
+  onRemoved(extensionId: string): void;
+  /**
+   * The watch lost its connection and has it back: removals made meanwhile were not heard, so the owner
+   * should check the extensions it cares about with `exists()`.
+   */
+  onResync(): void;
+  /** The watch lost its connection, or failed to restore it; it keeps trying until stopped. */
+  onError?(error: Error): void;
 }

@@ -32,12 +32,26 @@ function inspectDatabase(path: string): { userVersion: number; journalMode: stri
 
 extensionStoreContract('SqliteExtensionStore (temporary file)', async () => {
   const dir = await makeTempDir();
-  const store = SqliteExtensionStore.open(join(dir, 'extensions.db'));
+  const path = join(dir, 'extensions.db');
+  const store = SqliteExtensionStore.open(path);
+  let freshFiles = 0;
   return {
     store,
     async cleanup() {
       await store.close();
       await rm(dir, { recursive: true, force: true });
+    },
+    openAnother: async () => SqliteExtensionStore.open(path),
+    fresh() {
+      freshFiles += 1;
+      const freshPath = join(dir, `fresh-${freshFiles}.db`);
+      return {
+        open: async () => SqliteExtensionStore.open(freshPath),
+        async appliedVersions() {
+          const { userVersion } = inspectDatabase(freshPath);
+          return Array.from({ length: userVersion }, (_version, index) => index + 1);
+        },
+      };
     },
   };
 });

@@ -10,11 +10,35 @@ import { DuplicateExtensionError, type ExtensionStore } from '../../src/store/Ex
 
 export interface StoreUnderTest {
   store: ExtensionStore;
+  /** Also releases whatever `openAnother` and `fresh` left behind. */
   cleanup(): Promise<void>;
+  /** Another store on the same data, as a second process opens it; the test closes it. */
+  openAnother?(): Promise<ExtensionStore>;
+  /** A database location nothing has opened yet (its own file or schema). */
+  fresh?(): FreshLocation;
+}
+
+export interface FreshLocation {
+  /** Opens a store there, migrating it when needed; the test closes it. */
+  open(): Promise<ExtensionStore>;
+  /** The migration versions recorded there, in order. */
+  appliedVersions(): Promise<number[]>;
 }
 
 /** Long enough that two writes separated by it get different millisecond timestamps. */
 const CLOCK_TICK_MS = 5;
+/** How soon a watching store must hear a removal made elsewhere. */
+const REMOVAL_NOTICE_MS = 2_000;
+/** How long to wait for a notice that must not come. */
+const QUIET_MS = 300;
+
+function withinMs<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
 
 export function extensionStoreContract(name: string, createStore: () => Promise<StoreUnderTest>): void {
   describe(`ExtensionStore contract: ${name}`, () => {
@@ -147,6 +171,67 @@ export function extensionStoreContract(name: string, createStore: () => Promise<
 
     it('close resolves', async () => {
       await store.close();
+    });
+
+    it('five stores opening a fresh database at once all succeed, and each migration runs once', async (t) => {
+      const fresh = subject.fresh?.();
+      if (fresh === undefined) {
+        t.skip('this store has no fresh location to open');
+        return;
+      }
+      const stores = await Promise.all(Array.from({ length: 5 }, () => fresh.open()));
+      try {
+        await stores[0]?.add({ id: 'door', name: 'Door', passwordHash: 'h' });
+        for (const opened of stores) assert.equal((await opened.get('door'))?.name, 'Door');
+        const versions = await fresh.appliedVersions();
+        assert.ok(versions.length > 0, 'no migration recorded');
+        assert.deepEqual(
+          versions,
+          versions.map((_version, index) => index + 1),
+          'each migration recorded exactly once, in order',
+        );
+      } finally {
+        await Promise.all(stores.map((opened) => opened.close()));
+      }
+    });
+
+    it('watchRemovals hears a removal made through another store instance, and only real removals', async (t) => {
+      if (store.watchRemovals === undefined || subject.openAnother === undefined) {
+        t.skip('this store cannot watch removals');
+        return;
+      }
+      await store.add({ id: 'door', name: 'Door', passwordHash: 'h' });
+      await store.add({ id: 'gate', name: 'Gate', passwordHash: 'h' });
+      const heard: string[] = [];
+      let doorHeard: () => void = () => {};
+      const doorRemoved = new Promise<void>((resolve) => {
+        doorHeard = resolve;
+      });
+      const stop = await store.watchRemovals({
+        onRemoved(extensionId) {
+          heard.push(extensionId);
+          if (extensionId === 'door') doorHeard();
+        },
+        onResync() {},
+      });
+      const other = await subject.openAnother();
+      try {
+        assert.equal(await other.remove('door'), true);
+        await withinMs(doorRemoved, REMOVAL_NOTICE_MS, 'hearing the removal of "door"');
+
+        assert.equal(await other.remove('door'), false);
+        assert.equal(await other.setPasswordHash('gate', 'h2'), true);
+        await sleep(QUIET_MS);
+        assert.deepEqual(heard, ['door'], 'only the one real removal is heard');
+
+        await stop();
+        assert.equal(await other.remove('gate'), true);
+        await sleep(QUIET_MS);
+        assert.deepEqual(heard, ['door'], 'a stopped watch hears nothing');
+      } finally {
+        await stop();
+        await other.close();
+      }
     });
   });
 }

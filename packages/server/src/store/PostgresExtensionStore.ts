@@ -1,0 +1,422 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { redactDatabaseUrl } from './databaseLocation.js';
+import {
+  DuplicateExtensionError,
+  type ExtensionRecord,
+  type ExtensionStore,
+  type NewExtension,
+  type RemovalWatch,
+} from './ExtensionStore.js';
+
+/**
+ * Schema migrations, applied in order, each recorded as a row of `schema_migrations` (version = its
+ * 1-based position). Only ever append: an edited or reordered entry would never reach databases that
+ * already ran it. `s` is the quoted schema name.
+ */
+const MIGRATIONS: readonly ((s: string) => string)[] = [
+  (s) => `CREATE TABLE ${s}.extensions (
+     id text COLLATE "C" PRIMARY KEY,
+     name text NOT NULL,
+     password_hash text NOT NULL,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL
+   )`,
+];
+
+/** The `?schema=` parameter of the URL; unquoted-identifier spelling so psql users need no quotes. */
+const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+const DEFAULT_SCHEMA = 'public';
+/** PostgreSQL truncates longer identifiers, and pg_notify refuses longer channel names. */
+const MAX_IDENTIFIER_BYTES = 63;
+const CHANNEL_PREFIX = 'pbx_peers_removed.';
+
+const CONNECT_TIMEOUT_MS = 10_000;
+/** A listening connection is otherwise idle for hours: probe it so a dead peer is noticed. */
+const LISTENER_KEEPALIVE_DELAY_MS = 10_000;
+const RECONNECT_FIRST_DELAY_MS = 100;
+const RECONNECT_MAX_DELAY_MS = 5_000;
+
+/** Errors that mean the database could not be reached or would not let us in, as opposed to failed SQL. */
+const UNREACHABLE_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  '3D000', // database does not exist
+  '53300', // too many connections
+  '57P03', // cannot connect now (starting up)
+]);
+const UNIQUE_VIOLATION = '23505';
+
+interface ExtensionRow {
+  id: string;
+  name: string;
+  password_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface PostgresOpenOptions {
+  /** Whether a missing schema and tables may be created (pending migrations are applied either way). */
+  create?: boolean;
+}
+
+/**
+ * Extensions in PostgreSQL, in the schema named by the URL's `schema` query parameter (default `public`;
+ * created when missing). Every process opening the store applies pending migrations under one advisory
+ * lock, so any number may start at once. `remove` notifies (LISTEN/NOTIFY) on a channel named after the
+ * schema in the same statement as the DELETE, which `watchRemovals` hears.
+ */
+export class PostgresExtensionStore implements ExtensionStore {
+  readonly #pool: pg.Pool;
+  readonly #clientConfig: pg.ClientConfig;
+  readonly #channel: string;
+  readonly #table: string;
+  readonly #watches = new Set<RemovalListener>();
+  #closing: Promise<void> | undefined;
+
+  /** Opens a pool and brings the schema up to date; rejects with one sentence naming the URL, redacted. */
+  static async open(url: string, options: PostgresOpenOptions = {}): Promise<PostgresExtensionStore> {
+    const shownUrl = redactDatabaseUrl(url);
+    const { connectionString, schema } = splitSchemaParameter(url, shownUrl);
+    const clientConfig: pg.ClientConfig = {
+      connectionString,
+      application_name: 'pbx-peers',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    };
+    // allowExitOnIdle: a CLI command ends when its work is done, without waiting for idle connections.
+    const pool = new pg.Pool({ ...clientConfig, allowExitOnIdle: true });
+    // An idle connection that breaks is dropped by the pool; the next query reports the problem.
+    pool.on('error', () => {});
+    try {
+      await migrate(pool, schema, options.create ?? true);
+    } catch (error) {
+      await pool.end().catch(() => {});
+      throw new Error(openFailureSentence(error, url, shownUrl));
+    }
+    return new PostgresExtensionStore(pool, clientConfig, schema);
+  }
+
+  private constructor(pool: pg.Pool, clientConfig: pg.ClientConfig, schema: string) {
+    this.#pool = pool;
+    this.#clientConfig = clientConfig;
+    this.#channel = removalChannel(schema);
+    this.#table = `${pg.escapeIdentifier(schema)}.extensions`;
+  }
+
+  async add(extension: NewExtension): Promise<ExtensionRecord> {
+    const { id, name, passwordHash } = extension;
+    let rows: ExtensionRow[];
+    try {
+      ({ rows } = await this.#pool.query<ExtensionRow>(
+        `INSERT INTO ${this.#table} (id, name, password_hash, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $4)
+         RETURNING id, name, password_hash, created_at, updated_at`,
+        [id, name, passwordHash, new Date()],
+      ));
+    } catch (error) {
+      if (error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION) {
+        throw new DuplicateExtensionError(id);
+      }
+      throw error;
+    }
+    const [row] = rows;
+    if (row === undefined) throw new Error(`Inserting extension "${id}" returned no row.`);
+    return toRecord(row);
+  }
+
+  async get(id: string): Promise<ExtensionRecord | undefined> {
+    const { rows } = await this.#pool.query<ExtensionRow>(
+      `SELECT id, name, password_hash, created_at, updated_at FROM ${this.#table} WHERE id = $1`,
+      [id],
+    );
+    const [row] = rows;
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(`SELECT 1 FROM ${this.#table} WHERE id = $1`, [id]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async list(): Promise<ExtensionRecord[]> {
+    const { rows } = await this.#pool.query<ExtensionRow>(
+      `SELECT id, name, password_hash, created_at, updated_at FROM ${this.#table} ORDER BY created_at, id`,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** One statement, so one transaction: the notice goes out exactly when the DELETE commits. */
+  async remove(id: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `WITH removed AS (DELETE FROM ${this.#table} WHERE id = $1 RETURNING id)
+       SELECT pg_notify($2, id) FROM removed`,
+      [id, this.#channel],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `UPDATE ${this.#table} SET password_hash = $2, updated_at = $3 WHERE id = $1`,
+      [id, passwordHash, new Date()],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /**
+   * LISTEN on a connection of its own, outside the pool. When that connection drops it reconnects with
+   * backoff, then calls `onResync` (removals made meanwhile were not heard).
+   */
+  async watchRemovals(watch: RemovalWatch): Promise<() => Promise<void>> {
+    if (this.#closing !== undefined) throw new Error('The extension store is closed.');
+    const listener = new RemovalListener(
+      {
+        ...this.#clientConfig,
+        application_name: 'pbx-peers-listener',
+        keepAlive: true,
+        keepAliveInitialDelayMillis: LISTENER_KEEPALIVE_DELAY_MS,
+      },
+      this.#channel,
+      watch,
+    );
+    await listener.start();
+    this.#watches.add(listener);
+    return async () => {
+      this.#watches.delete(listener);
+      await listener.stop();
+    };
+  }
+
+  /** Safe to call more than once. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      const watches = [...this.#watches];
+      this.#watches.clear();
+      await Promise.all(watches.map((watch) => watch.stop()));
+      await this.#pool.end();
+    })();
+    return this.#closing;
+  }
+}
+
+/** One LISTEN connection, restored whenever it drops, until stopped. */
+class RemovalListener {
+  #client: pg.Client | undefined;
+  #stopped = false;
+  #retryTimer: NodeJS.Timeout | undefined;
+  #failedAttempts = 0;
+
+  constructor(
+    private readonly config: pg.ClientConfig,
+    private readonly channel: string,
+    private readonly watch: RemovalWatch,
+  ) {}
+
+  async start(): Promise<void> {
+    this.#client = await this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retryTimer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) await retire(client);
+  }
+
+  async #connect(): Promise<pg.Client> {
+    const client = new pg.Client(this.config);
+    client.on('notification', (message) => {
+      if (message.channel === this.channel && message.payload) this.watch.onRemoved(message.payload);
+    });
+    client.on('error', (error) => this.#lost(client, error));
+    client.on('end', () => this.#lost(client, new Error('the connection listening for removals closed')));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      return client;
+    } catch (error) {
+      await retire(client);
+      throw error;
+    }
+  }
+
+  #lost(client: pg.Client, error: Error): void {
+    if (client !== this.#client || this.#stopped) return;
+    this.#client = undefined;
+    void retire(client);
+    this.watch.onError?.(error);
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    const delay = Math.min(RECONNECT_FIRST_DELAY_MS * 2 ** this.#failedAttempts, RECONNECT_MAX_DELAY_MS);
+    this.#retryTimer = setTimeout(() => void this.#reconnect(), delay);
+  }
+
+  async #reconnect(): Promise<void> {
+    this.#retryTimer = undefined;
+    if (this.#stopped) return;
+    let client: pg.Client;
+    try {
+      client = await this.#connect();
+    } catch (error) {
+      this.#failedAttempts += 1;
+      this.watch.onError?.(error instanceof Error ? error : new Error(String(error)));
+      if (!this.#stopped) this.#scheduleReconnect();
+      return;
+    }
+    if (this.#stopped) {
+      await retire(client);
+      return;
+    }
+    this.#client = client;
+    this.#failedAttempts = 0;
+    this.watch.onResync();
+  }
+}
+
+/** Ends a client whatever its state; later errors from it are ignored. */
+async function retire(client: pg.Client): Promise<void> {
+  client.removeAllListeners();
+  client.on('error', () => {});
+  await client.end().catch(() => {});
+}
+
+/** Takes `schema` out of the query string (pg does not know it) and checks it. */
+function splitSchemaParameter(url: string, shownUrl: string): { connectionString: string; schema: string } {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return { connectionString: url, schema: DEFAULT_SCHEMA };
+  const hashStart = url.indexOf('#', queryStart);
+  const query = url.slice(queryStart + 1, hashStart === -1 ? undefined : hashStart);
+  const parameters = new URLSearchParams(query);
+  const schemas = parameters.getAll('schema');
+  parameters.delete('schema');
+  if (schemas.length > 1) {
+    throw new Error(`The PostgreSQL URL ${shownUrl} gives the schema parameter more than once.`);
+  }
+  const schema = schemas[0] ?? DEFAULT_SCHEMA;
+  if (!SCHEMA_PATTERN.test(schema) || schema.startsWith('pg_')) {
+    throw new Error(
+      `The schema parameter of the PostgreSQL URL ${shownUrl} must be 1 to 63 of a-z 0-9 _ (not starting with a digit or pg_), got "${schema}".`,
+    );
+  }
+  const rest = parameters.toString();
+  return { connectionString: url.slice(0, queryStart) + (rest === '' ? '' : `?${rest}`), schema };
+}
+
+/** Schemas of a database do not hear each other; names too long for a channel are hashed. */
+function removalChannel(schema: string): string {
+  const channel = `${CHANNEL_PREFIX}${schema}`;
+  if (Buffer.byteLength(channel) <= MAX_IDENTIFIER_BYTES) return channel;
+  return `${CHANNEL_PREFIX}${createHash('sha256').update(schema).digest('hex').slice(0, 40)}`;
+}
+
+/** Signed 64-bit key of the advisory lock that serializes migrations of one schema. */
+function migrationLockKey(schema: string): string {
+  return createHash('sha256').update(`pbx-peers migrations ${schema}`).digest().readBigInt64BE(0).toString();
+}
+
+/**
+ * Applies pending migrations in one transaction holding a transaction-level advisory lock: a second
+ * process starting at the same moment waits, then finds them applied. Checks before creating, so an
+ * up-to-date schema needs no CREATE privilege.
+ */
+async function migrate(pool: pg.Pool, schema: string, create: boolean): Promise<void> {
+  const client = await pool.connect();
+  const quoted = pg.escapeIdentifier(schema);
+  let failure: unknown;
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [migrationLockKey(schema)]);
+    const namespace = await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema]);
+    if (namespace.rowCount === 0) {
+      if (!create) throw new Error(`there is no schema "${schema}" (and creating it was not allowed)`);
+      await client.query(`CREATE SCHEMA ${quoted}`);
+    }
+    const table = await client.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [
+      `${quoted}.schema_migrations`,
+    ]);
+    if (table.rows[0]?.found == null) {
+      if (!create)
+        throw new Error(`schema "${schema}" holds no pbx-peers tables (and creating them was not allowed)`);
+      await client.query(
+        `CREATE TABLE ${quoted}.schema_migrations (
+           version integer PRIMARY KEY,
+           applied_at timestamptz NOT NULL DEFAULT now()
+         )`,
+      );
+    }
+    const applied = await client.query<{ version: number }>(
+      `SELECT coalesce(max(version), 0)::integer AS version FROM ${quoted}.schema_migrations`,
+    );
+    const version = applied.rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) {
+      throw new Error(
+        `schema "${schema}" is at version ${version}, newer than this pbx-peers understands (${MIGRATIONS.length}); upgrade pbx-peers`,
+      );
+    }
+    for (const [index, migration] of MIGRATIONS.entries()) {
+      if (index < version) continue;
+      await client.query(migration(quoted));
+      await client.query(`INSERT INTO ${quoted}.schema_migrations (version) VALUES ($1)`, [index + 1]);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    failure = error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    // A connection that failed mid-transaction is not handed out again.
+    client.release(failure instanceof Error ? failure : undefined);
+  }
+}
+
+/** One sentence, never the password: what the URL (redacted) is and what went wrong. */
+function openFailureSentence(error: unknown, url: string, shownUrl: string): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  const isSystemCode = typeof code === 'string' && /^E[A-Z]+$/.test(code);
+  // A refused connection to a name with several addresses is an AggregateError with an empty message.
+  const reason = isSystemCode ? code : message || String(code ?? 'unknown error');
+  const unreachable =
+    (typeof code === 'string' && (UNREACHABLE_ERROR_CODES.has(code) || code.startsWith('28'))) ||
+    /timeout|terminated/i.test(message);
+  const sentence = unreachable
+    ? `Cannot reach the PostgreSQL database at ${shownUrl}: ${reason}`
+    : `Cannot open the PostgreSQL database at ${shownUrl}: ${reason}`;
+  return withoutPassword(sentence.endsWith('.') ? sentence : `${sentence}.`, url);
+}
+
+/** Belt and braces: a password quoted back by a driver or server message is masked too. */
+function withoutPassword(text: string, url: string): string {
+  const inUserPart = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^:@/]*:([\s\S]*)@/.exec(url)?.[1];
+  const queryStart = url.indexOf('?');
+  const inQuery = queryStart === -1 ? [] : new URLSearchParams(url.slice(queryStart + 1)).getAll('password');
+  let masked = text;
+  for (const password of [inUserPart, ...inQuery]) {
+    if (password === undefined || password === '') continue;
+    let decoded = password;
+    try {
+      decoded = decodeURIComponent(password);
+    } catch {}
+    masked = masked.replaceAll(password, '***').replaceAll(decoded, '***');
+  }
+  return masked;
+}
+
+function toRecord(row: ExtensionRow): ExtensionRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
