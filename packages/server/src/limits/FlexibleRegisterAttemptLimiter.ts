@@ -5,6 +5,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import type { RedisClientType } from 'redis';
+import type { RedisClient } from '../backend/redis/RedisClient.js';
 import type { RegisterAttemptLimiter } from '../core/RegisterAttemptLimiter.js';
 
 /**
@@ -24,7 +25,7 @@ export class FlexibleRegisterAttemptLimiter implements RegisterAttemptLimiter {
 
   /** Keys are `<keyPrefix>register:<address>|<extension>`. */
   static inRedis(
-    client: RedisClientType,
+    client: RedisClient | RedisClientType,
     keyPrefix: string,
     limit: number,
     windowSeconds: number,

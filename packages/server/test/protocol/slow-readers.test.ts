@@ -96,7 +96,7 @@ describe('§1 --max-connections-per-address', () => {
   afterEach(() => ts.close());
 
   it('refuses the connection over the limit with HTTP 429, per address, and frees places on close', async () => {
-    ts = await startTestServer({ extensions: [FRONT], maxConnectionsPerAddress: 2 });
+    ts = await startTestServer({ extensions: [FRONT], maxConnectionsPerAddress: 2, onOneProcess: true });
     const first = await ts.connect(FRONT.id, { label: 'first' });
     await ts.connect(FRONT.id, { label: 'second' });
     await assert.rejects(
@@ -110,7 +110,7 @@ describe('§1 --max-connections-per-address', () => {
   });
 
   it('places taken by refused upgrades are given back', async () => {
-    ts = await startTestServer({ extensions: [FRONT], maxConnectionsPerAddress: 1 });
+    ts = await startTestServer({ extensions: [FRONT], maxConnectionsPerAddress: 1, onOneProcess: true });
     for (let n = 0; n < 3; n++) {
       await assert.rejects(
         ts.connect('no-such-extension', { label: `unknown ${n}` }),

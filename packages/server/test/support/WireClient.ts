@@ -220,6 +220,18 @@ export class WireClient {
   }
 
   /** Drops the TCP connection without a close frame; resolves once the client saw it close. */
+  /**
+   * Stops reading: pings go unanswered and nothing more arrives, as from a peer whose machine froze.
+   * `resume()` reads again, and sees what happened meanwhile (a terminated connection, say).
+   */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   async terminate(): Promise<CloseInfo> {
     this.socket.terminate();
     return this.closed();

@@ -1,0 +1,325 @@
+import type { Logger } from 'pino';
+import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
+import type {
+  CallEnding,
+  CallRecord,
+  ClaimResult,
+  EndResult,
+  NewCall,
+  PlaceResult,
+  PresenceChange,
+  Registration,
+  StatusReading,
+  SwitchboardBackend,
+} from '../core/SwitchboardBackend.js';
+import { ClusterMembership, type RedisTrouble } from './redis/ClusterMembership.js';
+import {
+  CLAIM_CALL,
+  DEREGISTER,
+  END_CALL,
+  PLACE_CALL,
+  REGISTER,
+  RELAY_SIGNAL,
+  STATUS,
+  SWEEP_NODE,
+} from './redis/extensionScripts.js';
+import { decodeAudienceMessage, decodePeerMessage, encodeSignal } from './redis/noticeCodec.js';
+import { connectRedis, type RedisClient } from './redis/RedisClient.js';
+import { RedisKeys } from './redis/RedisKeys.js';
+import { RedisScript } from './redis/RedisScript.js';
+
+export type { RedisTrouble };
+
+export interface RedisBackendOptions {
+  url: string;
+  /** Of every key and channel (`--redis-prefix`). */
+  prefix: string;
+  /** Names the process in logs; its incarnations in Redis are named after it. */
+  nodeId: string;
+  /** `--node-lease`, in milliseconds. */
+  leaseMs: number;
+  log: Logger;
+  /** Told of Redis trouble; the server closes connections and refuses new ones. */
+  onTrouble?: (trouble: RedisTrouble) => void;
+  /** For tests; default 5000. */
+  unreachableAfterMs?: number;
+}
+
+const script = {
+  register: new RedisScript(REGISTER),
+  deregister: new RedisScript(DEREGISTER),
+  status: new RedisScript(STATUS),
+  placeCall: new RedisScript(PLACE_CALL),
+  claimCall: new RedisScript(CLAIM_CALL),
+  endCall: new RedisScript(END_CALL),
+  relaySignal: new RedisScript(RELAY_SIGNAL),
+  sweepNode: new RedisScript(SWEEP_NODE),
+};
+
+/**
+ * The backend of a cluster: the state in Redis, changed by one Lua script per operation that also
+ * publishes the notices it causes (`extensionScripts.ts`), and this process's membership
+ * (`ClusterMembership`).
+ *
+ * Order: a process receives every notice from Redis over one subscriber connection, in the order the
+ * scripts ran, which is the order of the state changes; notices for its own peers that its own scripts
+ * caused come back in the script's reply and are handed over at once. The core copes with notices
+ * arriving after a reply of the same moment (the extension sequence number, the peer's serial queue).
+ *
+ * Scoped delivery: a process subscribes to the channel of each extension it has peers of, and to its
+ * own channel, where notices for its peers arrive; nothing else reaches it.
+ */
+export class RedisBackend implements SwitchboardBackend {
+  private sink: NoticeSink | undefined;
+  private readonly keys: RedisKeys;
+  private readonly watched = new Set<string>();
+  private readonly membership: ClusterMembership;
+
+  private constructor(
+    /** The command connection; the register limiter shares it. */
+    readonly commands: RedisClient,
+    private readonly subscriber: RedisClient,
+    private readonly options: RedisBackendOptions,
+  ) {
+    this.keys = new RedisKeys(options.prefix);
+    this.membership = new ClusterMembership(
+      commands,
+      this.keys,
+      {
+        nodeId: options.nodeId,
+        leaseMs: options.leaseMs,
+        log: options.log,
+        ...(options.unreachableAfterMs === undefined
+          ? {}
+          : { unreachableAfterMs: options.unreachableAfterMs }),
+      },
+      {
+        sweep: (deadNode, extensionId) => this.sweep(deadNode, extensionId),
+        rejoined: (previous, node) => this.rejoined(previous, node),
+        trouble: (trouble) => options.onTrouble?.(trouble),
+      },
+    );
+  }
+
+  /** Connects to Redis and joins the cluster. */
+  static async start(options: RedisBackendOptions): Promise<RedisBackend> {
+    const commands = await connectRedis(options.url, options.log, 'commands');
+    let subscriber: RedisClient | undefined;
+    try {
+      subscriber = await connectRedis(options.url, options.log, 'subscriber');
+      const backend = new RedisBackend(commands, subscriber, options);
+      await subscriber.subscribe(backend.keys.nodeChannel(backend.membership.node), backend.onPeerMessage);
+      await backend.membership.start();
+      // After an outage, check at once whether Redis kept its data.
+      commands.on('ready', () => backend.membership.renewNow());
+      return backend;
+    } catch (error) {
+      commands.destroy();
+      subscriber?.destroy();
+      throw error;
+    }
+  }
+
+  /** Whether Redis answered within the last few seconds (`RedisTrouble`). */
+  get reachable(): boolean {
+    return this.membership.reachable;
+  }
+
+  connect(sink: NoticeSink): void {
+    this.sink = sink;
+  }
+
+  async watch(extensionId: string): Promise<void> {
+    this.watched.add(extensionId);
+    // Listed before any state is written, so a sweep of this process finds the extension.
+    await Promise.all([
+      this.commands.sAdd(this.keys.nodeExtensions(this.membership.node), extensionId),
+      this.subscriber.subscribe(this.keys.extensionChannel(extensionId), this.onAudienceMessage),
+    ]);
+  }
+
+  unwatch(extensionId: string): void {
+    this.watched.delete(extensionId);
+    const failed = (err: unknown) => this.options.log.warn({ err, extensionId }, 'unwatching failed');
+    this.subscriber
+      .unsubscribe(this.keys.extensionChannel(extensionId), this.onAudienceMessage)
+      .catch(failed);
+    // Every local peer of the extension has detached, so this process holds nothing there any more.
+    this.commands.sRem(this.keys.nodeExtensions(this.membership.node), extensionId).catch(failed);
+  }
+
+  async addRegistered(extensionId: string, peerId: string): Promise<Registration> {
+    const reply = await this.run(script.register, extensionId, ['registered', 'calls', 'seq'], [peerId]);
+    const ringingCalls = reply
+      .slice(2)
+      .map((raw) => toCallRecord(extensionId, raw))
+      .sort((a, b) => a.order - b.order);
+    return { changed: reply[0] === 1, status: 'ready', seq: integer(reply[1]), ringingCalls };
+  }
+
+  async removeRegistered(extensionId: string, peerId: string): Promise<PresenceChange> {
+    const [removed, count, seq] = await this.run(
+      script.deregister,
+      extensionId,
+      ['registered', 'seq'],
+      [peerId],
+    );
+    return { changed: removed === 1, status: integer(count) > 0 ? 'ready' : 'offline', seq: integer(seq) };
+  }
+
+  async status(extensionId: string): Promise<StatusReading> {
+    const [count, seq] = await this.run(script.status, extensionId, ['registered', 'seq'], []);
+    return { status: integer(count) > 0 ? 'ready' : 'offline', seq: integer(seq) };
+  }
+
+  async placeCall(call: NewCall): Promise<PlaceResult> {
+    const { callId, extensionId, callerPeerId, name } = call;
+    const reply = await this.run(
+      script.placeCall,
+      extensionId,
+      ['registered', 'calls', 'seq'],
+      [callId, callerPeerId, name ?? '', name === undefined ? '0' : '1'],
+    );
+    if (reply[0] !== 1) return { outcome: 'unavailable' };
+    return { outcome: 'ringing', call: { ...call, order: integer(reply[1]) } };
+  }
+
+  async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
+    const reply = await this.run(script.claimCall, extensionId, ['calls'], [callId, answererPeerId]);
+    if (reply[0] !== 1) return { outcome: 'not-ringing' };
+    this.deliverLocal(reply.slice(2));
+    return { outcome: 'claimed', call: toCallRecord(extensionId, reply[1]) };
+  }
+
+  async endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult> {
+    const by = ending.reason === 'timeout' ? '' : ending.peerId;
+    const reply = await this.run(script.endCall, extensionId, ['calls'], [callId, ending.reason, by]);
+    if (reply[0] !== 1 && reply[0] !== 2) return { outcome: 'not-found' };
+    this.deliverLocal(reply.slice(2));
+    const raw = parseStoredCall(reply[1]);
+    const call = toCallRecord(extensionId, reply[1]);
+    return reply[0] === 1
+      ? { outcome: 'was-ringing', call }
+      : { outcome: 'was-connected', call, answererPeerId: String(raw.answererPeerId) };
+  }
+
+  async relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void> {
+    if (this.sink?.hasPeer(toPeerId)) {
+      // Both parties are on this process: no round trip, and the order with its other notices holds
+      // because every notice for a local peer caused here is handed over here too.
+      this.sink.deliver(
+        extensionId,
+        { kind: 'peer', peerId: toPeerId },
+        { kind: 'signal', callId, dataJson },
+      );
+      return;
+    }
+    await this.run(
+      script.relaySignal,
+      extensionId,
+      ['calls'],
+      [callId, toPeerId, encodeSignal(extensionId, toPeerId, callId, dataJson)],
+    );
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.membership.stop();
+    } finally {
+      this.subscriber.destroy();
+      await this.commands.close();
+    }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /** Runs an extension script with the extension's keys (by name, in order) and the common arguments. */
+  private async run(
+    redisScript: RedisScript,
+    extensionId: string,
+    keyNames: Array<'registered' | 'calls' | 'seq'>,
+    args: string[],
+  ): Promise<unknown[]> {
+    const keys = keyNames.map((name) => this.keys[name](extensionId));
+    const reply = await redisScript.run(this.commands, keys, [
+      this.keys.prefix,
+      extensionId,
+      this.membership.node,
+      ...args,
+    ]);
+    if (!Array.isArray(reply)) throw new Error(`unexpected reply from redis: ${JSON.stringify(reply)}`);
+    return reply;
+  }
+
+  private async sweep(deadNode: string, extensionId: string): Promise<void> {
+    const reply = await this.run(script.sweepNode, extensionId, ['registered', 'calls', 'seq'], [deadNode]);
+    this.deliverLocal(reply);
+  }
+
+  private async rejoined(previous: string, node: string): Promise<void> {
+    await this.subscriber.unsubscribe(this.keys.nodeChannel(previous), this.onPeerMessage);
+    await this.subscriber.subscribe(this.keys.nodeChannel(node), this.onPeerMessage);
+    if (this.watched.size > 0) await this.commands.sAdd(this.keys.nodeExtensions(node), [...this.watched]);
+  }
+
+  /** Notices a script of this process returned for peers of this process. */
+  private deliverLocal(messages: unknown[]): void {
+    for (const message of messages) this.onPeerMessage(String(message));
+  }
+
+  private readonly onPeerMessage = (message: string): void => {
+    const decoded = decodePeerMessage(message);
+    if (decoded === undefined) return this.dropped(message);
+    this.handOver(decoded.extensionId, { kind: 'peer', peerId: decoded.peerId }, decoded.notice);
+  };
+
+  private readonly onAudienceMessage = (message: string, channel: string): void => {
+    const extensionId = this.keys.extensionOfChannel(channel);
+    const decoded = decodeAudienceMessage(message);
+    if (extensionId === undefined || decoded === undefined) return this.dropped(message);
+    this.handOver(extensionId, decoded.audience, decoded.notice);
+  };
+
+  private handOver(extensionId: string, audience: Audience, notice: Notice): void {
+    this.sink?.deliver(extensionId, audience, notice);
+  }
+
+  private dropped(message: string): void {
+    this.options.log.warn({ length: message.length }, 'dropped an unreadable message from redis');
+  }
+}
+
+interface StoredCall {
+  callId: unknown;
+  callerPeerId: unknown;
+  name?: unknown;
+  order: unknown;
+  answererPeerId?: unknown;
+}
+
+function parseStoredCall(raw: unknown): StoredCall {
+  const value: unknown = JSON.parse(String(raw));
+  if (typeof value !== 'object' || value === null) throw new Error('unreadable call in redis');
+  return value as StoredCall;
+}
+
+function toCallRecord(extensionId: string, raw: unknown): CallRecord {
+  const stored = parseStoredCall(raw);
+  if (typeof stored.callId !== 'string' || typeof stored.callerPeerId !== 'string') {
+    throw new Error('unreadable call in redis');
+  }
+  return {
+    callId: stored.callId,
+    extensionId,
+    callerPeerId: stored.callerPeerId,
+    ...(typeof stored.name === 'string' ? { name: stored.name } : {}),
+    order: integer(stored.order),
+  };
+}
+
+function integer(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new Error(`unexpected number from redis: ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import { createClient } from 'redis';
+
+function newClient(url: string) {
+  return createClient({
+    url,
+    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 1000), connectTimeout: 5000 },
+  });
+}
+
+export type RedisClient = ReturnType<typeof newClient>;
+
+/**
+ * A connected node-redis client. Commands issued while the connection is down wait in node-redis's
+ * offline queue and go out, in order, once it is back; `ClusterMembership` notices the outage meanwhile.
+ * Connection errors are logged (at most one line per outage), never with the URL, which may hold a
+ * password.
+ */
+export async function connectRedis(url: string, log: Logger, role: string): Promise<RedisClient> {
+  const client = newClient(url);
+  let failing = false;
+  client.on('error', (err: Error) => {
+    if (!failing) log.warn({ role, error: err.message }, 'redis connection failing');
+    failing = true;
+  });
+  client.on('ready', () => {
+    if (failing) log.info({ role }, 'redis connection back');
+    failing = false;
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.destroy();
+    throw new Error(`Cannot reach Redis at ${redactedUrl(url)}: ${(err as Error).message}`);
+  }
+  return client;
+}
+
+/** The URL without its password, for messages. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(an unreadable URL)';
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Every Redis key and channel name of one deployment, under its prefix (`--redis-prefix`). An
+ * extension's keys share its hash tag, the cluster's keys the tag `{cluster}`: each script touches keys
+ * of one tag only, as Redis Cluster requires.
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** The three keys of an extension, in the order the extension scripts take them. */
+  registered(extensionId: string): string {
+    return `${this.prefix}{${extensionId}}:registered`;
+  }
+
+  calls(extensionId: string): string {
+    return `${this.prefix}{${extensionId}}:calls`;
+  }
+
+  seq(extensionId: string): string {
+    return `${this.prefix}{${extensionId}}:seq`;
+  }
+
+  /** Notices for an extension's registered and unregistered audiences. */
+  extensionChannel(extensionId: string): string {
+    return `${this.prefix}ext:{${extensionId}}`;
+  }
+
+  /** Notices for the peers of one process incarnation. */
+  nodeChannel(node: string): string {
+    return `${this.prefix}node:${node}`;
+  }
+
+  get epoch(): string {
+    return `${this.prefix}{cluster}:epoch`;
+  }
+
+  get nodes(): string {
+    return `${this.prefix}{cluster}:nodes`;
+  }
+
+  lease(node: string): string {
+    return `${this.prefix}{cluster}:lease:${node}`;
+  }
+
+  /** The extensions a process may hold state in: what a sweep of it must visit. */
+  nodeExtensions(node: string): string {
+    return `${this.prefix}{cluster}:extensions:${node}`;
+  }
+
+  sweepLock(node: string): string {
+    return `${this.prefix}{cluster}:sweep:${node}`;
+  }
+
+  /** The extension id in an extension channel's name. */
+  extensionOfChannel(channel: string): string | undefined {
+    const start = `${this.prefix}ext:{`;
+    return channel.startsWith(start) && channel.endsWith('}') ? channel.slice(start.length, -1) : undefined;
+  }
+}

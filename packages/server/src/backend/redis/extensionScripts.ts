@@ -1,0 +1,193 @@
+/**
+ * The Lua scripts of the Redis backend's extension operations. Each one is one atomic step that changes
+ * the state and publishes the notices the change causes (see `SwitchboardBackend`), so what a process
+ * hears can never disagree with the stored state.
+ *
+ * Every key a script touches belongs to one extension and carries its hash tag `{extensionId}`, so the
+ * scripts also run on Redis Cluster. Keys (see `RedisKeys`):
+ * - `registered`: hash, registered peer id -> the process (node incarnation) holding it;
+ * - `calls`: hash, call id -> the call as JSON `{callId, callerPeerId, name?, order, callerNode,
+ *   answererPeerId?, answererNode?}`; a call without `answererPeerId` is ringing;
+ * - `seq`: the extension's sequence, never deleted, so it only grows (see `StatusReading`).
+ *
+ * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process. A notice
+ * for the registered or unregistered audience is published on the extension's channel; one for a peer
+ * is published on the channel of the process holding that peer, or, when that is the calling process,
+ * returned at the end of the reply for it to hand over directly (signals between two peers of one
+ * process then need not cross Redis, and keep their order with the notices before them).
+ */
+
+const PRELUDE = `
+local prefix, ext, self = ARGV[1], ARGV[2], ARGV[3]
+local localNotices = {}
+local function toAudience(audience, notice)
+  redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', cjson.encode({a = audience, n = notice}))
+end
+local function toPeer(node, peerId, notice)
+  local message = cjson.encode({e = ext, p = peerId, n = notice})
+  if node == self then
+    localNotices[#localNotices + 1] = message
+  else
+    redis.call('PUBLISH', prefix .. 'node:' .. node, message)
+  end
+end
+local function withLocalNotices(reply)
+  for _, message in ipairs(localNotices) do reply[#reply + 1] = message end
+  return reply
+end
+local function currentSeq(seqKey)
+  return tonumber(redis.call('GET', seqKey) or '0')
+end
+`;
+
+/** KEYS registered, calls, seq; ARGV[4] peer id. Reply: {added 0|1, seq, ringing call JSON...}. */
+export const REGISTER = `${PRELUDE}
+local added = redis.call('HSET', KEYS[1], ARGV[4], self)
+local seq
+if added == 1 and redis.call('HLEN', KEYS[1]) == 1 then
+  seq = redis.call('INCR', KEYS[3])
+  toAudience('unregistered', {kind = 'extension', status = 'ready', seq = seq})
+else
+  seq = currentSeq(KEYS[3])
+end
+local reply = {added, seq}
+for _, raw in ipairs(redis.call('HVALS', KEYS[2])) do
+  if cjson.decode(raw).answererPeerId == nil then reply[#reply + 1] = raw end
+end
+return reply
+`;
+
+/** KEYS registered, seq; ARGV[4] peer id. Reply: {removed 0|1, registered count, seq}. */
+export const DEREGISTER = `${PRELUDE}
+local removed = redis.call('HDEL', KEYS[1], ARGV[4])
+local count = redis.call('HLEN', KEYS[1])
+local seq
+if removed == 1 and count == 0 then
+  seq = redis.call('INCR', KEYS[2])
+  toAudience('unregistered', {kind = 'extension', status = 'offline', seq = seq})
+else
+  seq = currentSeq(KEYS[2])
+end
+return {removed, count, seq}
+`;
+
+/** KEYS registered, seq. Reply: {registered count, seq}, read at one instant. */
+export const STATUS = `
+return {redis.call('HLEN', KEYS[1]), tonumber(redis.call('GET', KEYS[2]) or '0')}
+`;
+
+/**
+ * KEYS registered, calls, seq; ARGV[4] call id, [5] caller peer id, [6] name or '' with [7] '1' when
+ * there is a name. Reply: {0} (nobody registered, nothing created) or {1, order}.
+ */
+export const PLACE_CALL = `${PRELUDE}
+if redis.call('HLEN', KEYS[1]) == 0 then return {0} end
+local order = redis.call('INCR', KEYS[3])
+local call = {callId = ARGV[4], callerPeerId = ARGV[5], order = order, callerNode = self}
+local ringing = {kind = 'ringing', callId = ARGV[4]}
+if ARGV[7] == '1' then
+  call.name = ARGV[6]
+  ringing.name = ARGV[6]
+end
+redis.call('HSET', KEYS[2], ARGV[4], cjson.encode(call))
+toAudience('registered', ringing)
+return {1, order}
+`;
+
+/** KEYS calls; ARGV[4] call id, [5] answerer peer id. Reply: {0} or {1, call JSON, local notices...}. */
+export const CLAIM_CALL = `${PRELUDE}
+local raw = redis.call('HGET', KEYS[1], ARGV[4])
+if not raw then return {0} end
+local call = cjson.decode(raw)
+if call.answererPeerId ~= nil then return {0} end
+call.answererPeerId = ARGV[5]
+call.answererNode = self
+redis.call('HSET', KEYS[1], ARGV[4], cjson.encode(call))
+toPeer(call.callerNode, call.callerPeerId, {kind = 'connected', callId = ARGV[4], answererPeerId = ARGV[5]})
+toAudience('registered', {kind = 'claimed', callId = ARGV[4]})
+return withLocalNotices({1, raw})
+`;
+
+/**
+ * KEYS calls; ARGV[4] call id, [5] reason (hangup, dropped, timeout), [6] the ending peer ('' for a
+ * timeout). Reply: {0} (not found, or a timeout of a connected call), or {1 was ringing | 2 was
+ * connected, call JSON as stored, local notices...}.
+ */
+export const END_CALL = `${PRELUDE}
+local callId, reason, by = ARGV[4], ARGV[5], ARGV[6]
+local raw = redis.call('HGET', KEYS[1], callId)
+if not raw then return {0} end
+local call = cjson.decode(raw)
+if reason == 'timeout' and call.answererPeerId ~= nil then return {0} end
+redis.call('HDEL', KEYS[1], callId)
+if call.answererPeerId == nil then
+  toAudience('registered', {kind = 'abandoned', callId = callId})
+  if reason == 'timeout' then
+    toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'timeout'})
+  end
+  return withLocalNotices({1, raw})
+end
+if reason ~= 'timeout' then
+  if by == call.callerPeerId then
+    toPeer(call.answererNode, call.answererPeerId, {kind = 'disconnected', callId = callId, reason = reason})
+  else
+    toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = reason})
+  end
+end
+return withLocalNotices({2, raw})
+`;
+
+/**
+ * KEYS calls; ARGV[4] call id, [5] receiving peer id, [6] the message, already encoded. Publishes it to
+ * the process holding that party of the connected call. Reply: {1}, or {0} when the call is not connected
+ * or the peer is not in it (it ended meanwhile; the signal is dropped, as on one process).
+ */
+export const RELAY_SIGNAL = `
+local raw = redis.call('HGET', KEYS[1], ARGV[4])
+if not raw then return {0} end
+local call = cjson.decode(raw)
+if call.answererPeerId == nil then return {0} end
+local node
+if ARGV[5] == call.callerPeerId then node = call.callerNode
+elseif ARGV[5] == call.answererPeerId then node = call.answererNode
+else return {0} end
+redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, ARGV[6])
+return {1}
+`;
+
+/**
+ * KEYS registered, calls, seq; ARGV[4] the dead process. Does for each of its peers in this extension
+ * what protocol section 6 says for a closed connection: its registrations end (the extension may go
+ * offline), a ringing call it placed is abandoned, a connected call's other party hears `disconnected`
+ * with reason `dropped`. Idempotent. Reply: local notices.
+ */
+export const SWEEP_NODE = `${PRELUDE}
+local dead = ARGV[4]
+local registered = redis.call('HGETALL', KEYS[1])
+local removed = 0
+for i = 1, #registered, 2 do
+  if registered[i + 1] == dead then
+    redis.call('HDEL', KEYS[1], registered[i])
+    removed = removed + 1
+  end
+end
+if removed > 0 and redis.call('HLEN', KEYS[1]) == 0 then
+  toAudience('unregistered', {kind = 'extension', status = 'offline', seq = redis.call('INCR', KEYS[3])})
+end
+local calls = redis.call('HGETALL', KEYS[2])
+for i = 1, #calls, 2 do
+  local callId, call = calls[i], cjson.decode(calls[i + 1])
+  if call.callerNode == dead then
+    redis.call('HDEL', KEYS[2], callId)
+    if call.answererPeerId == nil then
+      toAudience('registered', {kind = 'abandoned', callId = callId})
+    elseif call.answererNode ~= dead then
+      toPeer(call.answererNode, call.answererPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+    end
+  elseif call.answererNode == dead then
+    redis.call('HDEL', KEYS[2], callId)
+    toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+  end
+end
+return withLocalNotices({})
+`;
