@@ -13,12 +13,13 @@ import { randomId } from './ids/randomId.js';
 import { FlexibleRegisterAttemptLimiter } from './limits/FlexibleRegisterAttemptLimiter.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { ExtensionStore } from './store/ExtensionStore.js';
-import { SqliteExtensionStore } from './store/SqliteExtensionStore.js';
+import { openExtensionStore } from './store/openExtensionStore.js';
 import { StoreExtensionDirectory } from './store/StoreExtensionDirectory.js';
+import { watchExtensionRemovals } from './store/watchExtensionRemovals.js';
 import { PeerGateway } from './transport/PeerGateway.js';
 
 export interface StartServerOptions extends Partial<ServerOptions> {
-  /** The extension store; by default a SQLite store at `db`, closed with the server. A given store is not closed. */
+  /** The extension store; by default the one `db` names (SQLite path or postgres:// URL), closed with the server. A given store is not closed. */
   store?: ExtensionStore;
   /** By default a pino logger at `logLevel` on stdout. */
   logger?: Logger;
@@ -53,7 +54,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   const options = withDefaults(rest);
   const nodeId = startOptions.nodeId ?? `${hostname()}-${process.pid}`;
   const log = (logger ?? pino({ level: options.logLevel, name: 'pbx-peers' })).child({ node: nodeId });
-  const store = givenStore ?? SqliteExtensionStore.open(options.db);
+  const store = givenStore ?? (await openExtensionStore(options.db, { create: true }));
 
   const switchboard = new Switchboard({
     backend,
@@ -117,13 +118,22 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     });
   });
 
-  const removalCheck = setInterval(
-    () => void closeRemovedExtensions(switchboard, store, log),
+  // Listens for removals when the store announces them (PostgreSQL), else polls every check interval.
+  const stopRemovalWatch = await watchExtensionRemovals(
+    store,
+    switchboard,
+    log,
     options.extensionCheckInterval * 1000,
   );
-  removalCheck.unref();
 
-  await app.listen({ host: options.host, port: options.port });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    // A PostgreSQL store's connections would keep the process alive.
+    await stopRemovalWatch();
+    if (givenStore === undefined) await store.close();
+    throw error;
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
@@ -135,7 +145,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     port,
     close() {
       closing ??= (async () => {
-        clearInterval(removalCheck);
+        await stopRemovalWatch();
         const stopAccepting = app.close();
         await gateway.close();
         // HTTP connections that are not idle keep server.close() waiting: a request whose headers never
@@ -164,18 +174,4 @@ function bearerTokenCheck(token: string): (authorization: string | undefined) =>
 
 function sha256(text: string): Buffer {
   return createHash('sha256').update(text).digest();
-}
-
-/** A removed extension's peers are closed within one check interval. */
-async function closeRemovedExtensions(switchboard: Switchboard, store: ExtensionStore, log: Logger) {
-  for (const extensionId of switchboard.extensionsWithPeers()) {
-    try {
-      if (!(await store.exists(extensionId))) {
-        log.info({ extensionId }, 'extension removed; closing its connections');
-        switchboard.closeExtension(extensionId, 'extension removed');
-      }
-    } catch (err) {
-      log.warn({ err, extensionId }, 'extension check failed');
-    }
-  }
 }

@@ -6,13 +6,14 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import type { ExtensionStore } from '../src/store/ExtensionStore.js';
+import { openExtensionStore } from '../src/store/openExtensionStore.js';
 import { verifyPassword } from '../src/store/passwordHash.js';
-import { SqliteExtensionStore } from '../src/store/SqliteExtensionStore.js';
 import {
   CLI_PATH,
   type CliResult,
@@ -23,6 +24,8 @@ import {
   waitForListening,
 } from './support/cliProcess.js';
 import { delay } from './support/delay.js';
+import { newTestSchema, withAdminClient } from './support/postgres.js';
+import { WireClient } from './support/WireClient.js';
 
 const STACK_FRAME = '    at ';
 
@@ -47,20 +50,276 @@ function parseJson(text: string): unknown {
   return JSON.parse(lines[0] ?? '');
 }
 
+/** A database for one test, named as `--db` takes it. */
+interface TestDatabase {
+  db: string;
+  /** Whether anything was created there (the SQLite file, the PostgreSQL schema). */
+  exists(): Promise<boolean>;
+  cleanup(): Promise<void>;
+}
+
+async function sqliteDatabase(): Promise<TestDatabase> {
+  const dir = await mkdtemp(join(tmpdir(), 'pbx-peers-cli-'));
+  const db = join(dir, 'data', 'extensions.db');
+  return {
+    db,
+    exists: async () => existsSync(db),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresDatabase(): Promise<TestDatabase> {
+  const schema = newTestSchema();
+  return {
+    db: schema.url,
+    exists: () => schemaExists(schema.name),
+    cleanup: () => schema.drop(),
+  };
+}
+
+function schemaExists(name: string): Promise<boolean> {
+  return withAdminClient(
+    async (client) =>
+      ((await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [name])).rowCount ?? 0) > 0,
+  );
+}
+
+/** The extension commands behave the same on every kind of database `--db` names. */
+function describeExtensionCommands(kind: string, createDatabase: () => Promise<TestDatabase>): void {
+  describe(`pbx-peers extension commands (${kind})`, () => {
+    let database: TestDatabase;
+    let db: string;
+    /** `extension <subcommand> ...args --db <this test's database>` */
+    const extension = (...args: string[]) => runCli(['extension', ...args, '--db', db]);
+
+    async function readStore<T>(read: (store: ExtensionStore) => Promise<T>): Promise<T> {
+      const store = await openExtensionStore(db, { create: false });
+      try {
+        return await read(store);
+      } finally {
+        await store.close();
+      }
+    }
+
+    before(() => {
+      assert.ok(existsSync(CLI_PATH), `${CLI_PATH} is missing; run \`npx tsc -b\` first`);
+    });
+
+    beforeEach(async () => {
+      database = await createDatabase();
+      db = database.db;
+    });
+
+    afterEach(async () => {
+      await database.cleanup();
+    });
+
+    describe('extension add', () => {
+      it('generates an id and a password, prints both once, and stores only a hash', async () => {
+        const result = await extension('add', 'Front desk');
+
+        assertSucceeded(result);
+        const match =
+          /^Added extension "Front desk" \(id: ([A-Za-z0-9_-]+)\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
+            result.stdout,
+          );
+        assert.ok(match, `unexpected output: ${result.stdout}`);
+        const [, id = '', password = ''] = match;
+        assert.ok(id.length >= 16, 'a generated id carries at least 96 random bits');
+        assert.ok(password.length >= 16);
+
+        const stored = await readStore((store) => store.get(id));
+        assert.equal(stored?.name, 'Front desk');
+        assert.notEqual(stored?.passwordHash, password);
+        assert.equal(await verifyPassword(password, stored?.passwordHash ?? ''), true);
+      });
+
+      it('creates the database on first use', async () => {
+        assert.equal(await database.exists(), false);
+        assertSucceeded(await extension('add', 'Door'));
+        assert.equal(await database.exists(), true);
+      });
+
+      it('--json prints one object with id, name and the generated password', async () => {
+        const result = await extension('add', '  Door  ', '--json');
+
+        assertSucceeded(result);
+        const printed = parseJson(result.stdout) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(printed).sort(), ['id', 'name', 'password']);
+        assert.equal(printed.name, 'Door', 'the name is trimmed');
+        const stored = await readStore((store) => store.get(String(printed.id)));
+        assert.equal(await verifyPassword(String(printed.password), stored?.passwordHash ?? ''), true);
+      });
+
+      it('uses --id and --password as given, and then prints no password', async () => {
+        const result = await extension(
+          'add',
+          'Door',
+          '--id',
+          'door-1',
+          '--password',
+          'open sesame',
+          '--json',
+        );
+
+        assertSucceeded(result);
+        assert.deepEqual(parseJson(result.stdout), { id: 'door-1', name: 'Door' });
+        const stored = await readStore((store) => store.get('door-1'));
+        assert.equal(await verifyPassword('open sesame', stored?.passwordHash ?? ''), true);
+
+        const human = await extension('add', 'Gate', '--id', 'gate', '--password', 'pw-gate');
+        assertSucceeded(human);
+        assert.equal(human.stdout, 'Added extension "Gate" (id: gate)\n');
+      });
+
+      it('exits 1 for a duplicate id and keeps the original', async () => {
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+
+        assertFailed(await extension('add', 'Other', '--id', 'door-1'), 1, /door-1/);
+        assert.equal((await readStore((store) => store.get('door-1')))?.name, 'Door');
+      });
+
+      it('exits 2 for an invalid --id without creating the database', async () => {
+        assertFailed(await extension('add', 'Door', '--id', 'a b'), 2, /--id/);
+        assertFailed(await extension('add', 'Door', '--id', 'ab'), 2, /--id/);
+        assert.equal(await database.exists(), false);
+      });
+
+      it('exits 2 for a missing, blank or too long NAME', async () => {
+        assertFailed(await extension('add'), 2, /name/);
+        assertFailed(await extension('add', '   '), 2, /NAME/);
+        assertFailed(await extension('add', 'x'.repeat(101)), 2, /NAME/);
+        assertSucceeded(await extension('add', 'x'.repeat(100)));
+      });
+
+      it('exits 2 for an empty --password', async () => {
+        assertFailed(await extension('add', 'Door', '--password', ''), 2, /--password/);
+      });
+    });
+
+    describe('extension list', () => {
+      it('says so when there are no extensions', async () => {
+        const result = await extension('list');
+
+        assertSucceeded(result);
+        assert.equal(result.stdout, 'No extensions.\n');
+        assert.deepEqual(parseJson((await extension('list', '--json')).stdout), []);
+      });
+
+      it('prints a table and a JSON array, oldest first, without hashes', async () => {
+        assertSucceeded(await extension('add', 'Front desk', '--id', 'zz-front', '--password', 'pw1'));
+        assertSucceeded(await extension('add', 'Back door', '--id', 'aa-back', '--password', 'pw2'));
+
+        const table = await extension('list');
+        assertSucceeded(table);
+        const lines = table.stdout.trimEnd().split('\n');
+        assert.match(lines[0] ?? '', /^ID\s+NAME\s+CREATED\s+UPDATED$/);
+        assert.match(lines[1] ?? '', /^zz-front\s+Front desk\s+\d{4}-\d\d-\d\dT\S+Z\s+\S+Z$/);
+        assert.match(lines[2] ?? '', /^aa-back\s+Back door\s/);
+        assert.equal(lines.length, 3);
+
+        const json = await extension('list', '--json');
+        assertSucceeded(json);
+        const listed = parseJson(json.stdout) as Array<Record<string, unknown>>;
+        assert.deepEqual(
+          listed.map((entry) => Object.keys(entry).sort()),
+          [
+            ['createdAt', 'id', 'name', 'updatedAt'],
+            ['createdAt', 'id', 'name', 'updatedAt'],
+          ],
+        );
+        assert.deepEqual(
+          listed.map((entry) => [entry.id, entry.name]),
+          [
+            ['zz-front', 'Front desk'],
+            ['aa-back', 'Back door'],
+          ],
+        );
+        assert.equal(new Date(String(listed[0]?.createdAt)).toISOString(), listed[0]?.createdAt);
+
+        for (const output of [table.stdout, json.stdout]) {
+          assert.ok(!output.includes('scrypt'), 'a password hash was printed');
+          assert.ok(!output.includes('pw1') && !output.includes('pw2'), 'a password was printed');
+        }
+      });
+    });
+
+    describe('extension passwd', () => {
+      it('generates, prints once and stores a new password', async () => {
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1', '--password', 'old password'));
+
+        const result = await extension('passwd', 'door-1');
+
+        assertSucceeded(result);
+        const match =
+          /^Changed the password of extension "Door" \(id: door-1\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
+            result.stdout,
+          );
+        assert.ok(match, `unexpected output: ${result.stdout}`);
+        const stored = await readStore((store) => store.get('door-1'));
+        assert.equal(await verifyPassword(match[1] ?? '', stored?.passwordHash ?? ''), true);
+        assert.equal(await verifyPassword('old password', stored?.passwordHash ?? ''), false);
+      });
+
+      it('sets a given --password and prints JSON with the password only when generated', async () => {
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+
+        const given = await extension('passwd', 'door-1', '--password', 'chosen one', '--json');
+        assertSucceeded(given);
+        assert.deepEqual(parseJson(given.stdout), { id: 'door-1' });
+        const afterGiven = await readStore((store) => store.get('door-1'));
+        assert.equal(await verifyPassword('chosen one', afterGiven?.passwordHash ?? ''), true);
+
+        const generated = await extension('passwd', 'door-1', '--json');
+        assertSucceeded(generated);
+        const printed = parseJson(generated.stdout) as Record<string, unknown>;
+        assert.equal(printed.id, 'door-1');
+        assert.equal(typeof printed.password, 'string');
+      });
+
+      it('exits 1 for an unknown id', async () => {
+        assertFailed(await extension('passwd', 'nobody'), 1, /nobody/);
+      });
+    });
+
+    describe('extension remove', () => {
+      it('removes an extension, then exits 1 when removing it again', async () => {
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+        assertSucceeded(await extension('add', 'Gate', '--id', 'gate-1'));
+
+        const removed = await extension('remove', 'door-1');
+        assertSucceeded(removed);
+        assert.equal(removed.stdout, 'Removed extension "Door" (id: door-1)\n');
+        assert.deepEqual(
+          (parseJson((await extension('list', '--json')).stdout) as Array<{ id: string }>).map((e) => e.id),
+          ['gate-1'],
+        );
+
+        assertFailed(await extension('remove', 'door-1'), 1, /door-1/);
+      });
+
+      it('exits 2 without an id', async () => {
+        assertFailed(await extension('remove'), 2);
+      });
+    });
+
+    describe('the database', () => {
+      it('takes the database from PBX_PEERS_DB when --db is absent', async () => {
+        const env = cleanEnv({ PBX_PEERS_DB: db });
+        assertSucceeded(await runCli(['extension', 'add', 'Door', '--id', 'door-1'], env));
+        assert.match((await runCli(['extension', 'list'], env)).stdout, /door-1/);
+      });
+    });
+  });
+}
+
+describeExtensionCommands('SQLite', sqliteDatabase);
+describeExtensionCommands('PostgreSQL', postgresDatabase);
+
 describe('pbx-peers CLI', () => {
   let dir: string;
   let db: string;
-  /** `extension <subcommand> ...args --db <this test's database>` */
   const extension = (...args: string[]) => runCli(['extension', ...args, '--db', db]);
-
-  async function readStore<T>(read: (store: SqliteExtensionStore) => Promise<T>): Promise<T> {
-    const store = SqliteExtensionStore.open(db);
-    try {
-      return await read(store);
-    } finally {
-      await store.close();
-    }
-  }
 
   before(() => {
     assert.ok(existsSync(CLI_PATH), `${CLI_PATH} is missing; run \`npx tsc -b\` first`);
@@ -73,186 +332,6 @@ describe('pbx-peers CLI', () => {
 
   afterEach(async () => {
     await rm(dir, { recursive: true, force: true });
-  });
-
-  describe('extension add', () => {
-    it('generates an id and a password, prints both once, and stores only a hash', async () => {
-      const result = await extension('add', 'Front desk');
-
-      assertSucceeded(result);
-      const match =
-        /^Added extension "Front desk" \(id: ([A-Za-z0-9_-]+)\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
-          result.stdout,
-        );
-      assert.ok(match, `unexpected output: ${result.stdout}`);
-      const [, id = '', password = ''] = match;
-      assert.ok(id.length >= 16, 'a generated id carries at least 96 random bits');
-      assert.ok(password.length >= 16);
-
-      const stored = await readStore((store) => store.get(id));
-      assert.equal(stored?.name, 'Front desk');
-      assert.notEqual(stored?.passwordHash, password);
-      assert.equal(await verifyPassword(password, stored?.passwordHash ?? ''), true);
-    });
-
-    it('creates the database folder on first use', async () => {
-      assertSucceeded(await extension('add', 'Door'));
-      assert.ok(existsSync(db));
-    });
-
-    it('--json prints one object with id, name and the generated password', async () => {
-      const result = await extension('add', '  Door  ', '--json');
-
-      assertSucceeded(result);
-      const printed = parseJson(result.stdout) as Record<string, unknown>;
-      assert.deepEqual(Object.keys(printed).sort(), ['id', 'name', 'password']);
-      assert.equal(printed.name, 'Door', 'the name is trimmed');
-      const stored = await readStore((store) => store.get(String(printed.id)));
-      assert.equal(await verifyPassword(String(printed.password), stored?.passwordHash ?? ''), true);
-    });
-
-    it('uses --id and --password as given, and then prints no password', async () => {
-      const result = await extension('add', 'Door', '--id', 'door-1', '--password', 'open sesame', '--json');
-
-      assertSucceeded(result);
-      assert.deepEqual(parseJson(result.stdout), { id: 'door-1', name: 'Door' });
-      const stored = await readStore((store) => store.get('door-1'));
-      assert.equal(await verifyPassword('open sesame', stored?.passwordHash ?? ''), true);
-
-      const human = await extension('add', 'Gate', '--id', 'gate', '--password', 'pw-gate');
-      assertSucceeded(human);
-      assert.equal(human.stdout, 'Added extension "Gate" (id: gate)\n');
-    });
-
-    it('exits 1 for a duplicate id and keeps the original', async () => {
-      assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
-
-      assertFailed(await extension('add', 'Other', '--id', 'door-1'), 1, /door-1/);
-      assert.equal((await readStore((store) => store.get('door-1')))?.name, 'Door');
-    });
-
-    it('exits 2 for an invalid --id without creating the database', async () => {
-      assertFailed(await extension('add', 'Door', '--id', 'a b'), 2, /--id/);
-      assertFailed(await extension('add', 'Door', '--id', 'ab'), 2, /--id/);
-      assert.equal(existsSync(db), false);
-    });
-
-    it('exits 2 for a missing, blank or too long NAME', async () => {
-      assertFailed(await extension('add'), 2, /name/);
-      assertFailed(await extension('add', '   '), 2, /NAME/);
-      assertFailed(await extension('add', 'x'.repeat(101)), 2, /NAME/);
-      assertSucceeded(await extension('add', 'x'.repeat(100)));
-    });
-
-    it('exits 2 for an empty --password', async () => {
-      assertFailed(await extension('add', 'Door', '--password', ''), 2, /--password/);
-    });
-  });
-
-  describe('extension list', () => {
-    it('says so when there are no extensions', async () => {
-      const result = await extension('list');
-
-      assertSucceeded(result);
-      assert.equal(result.stdout, 'No extensions.\n');
-      assert.deepEqual(parseJson((await extension('list', '--json')).stdout), []);
-    });
-
-    it('prints a table and a JSON array, oldest first, without hashes', async () => {
-      assertSucceeded(await extension('add', 'Front desk', '--id', 'zz-front', '--password', 'pw1'));
-      assertSucceeded(await extension('add', 'Back door', '--id', 'aa-back', '--password', 'pw2'));
-
-      const table = await extension('list');
-      assertSucceeded(table);
-      const lines = table.stdout.trimEnd().split('\n');
-      assert.match(lines[0] ?? '', /^ID\s+NAME\s+CREATED\s+UPDATED$/);
-      assert.match(lines[1] ?? '', /^zz-front\s+Front desk\s+\d{4}-\d\d-\d\dT\S+Z\s+\S+Z$/);
-      assert.match(lines[2] ?? '', /^aa-back\s+Back door\s/);
-      assert.equal(lines.length, 3);
-
-      const json = await extension('list', '--json');
-      assertSucceeded(json);
-      const listed = parseJson(json.stdout) as Array<Record<string, unknown>>;
-      assert.deepEqual(
-        listed.map((entry) => Object.keys(entry).sort()),
-        [
-          ['createdAt', 'id', 'name', 'updatedAt'],
-          ['createdAt', 'id', 'name', 'updatedAt'],
-        ],
-      );
-      assert.deepEqual(
-        listed.map((entry) => [entry.id, entry.name]),
-        [
-          ['zz-front', 'Front desk'],
-          ['aa-back', 'Back door'],
-        ],
-      );
-      assert.equal(new Date(String(listed[0]?.createdAt)).toISOString(), listed[0]?.createdAt);
-
-      for (const output of [table.stdout, json.stdout]) {
-        assert.ok(!output.includes('scrypt'), 'a password hash was printed');
-        assert.ok(!output.includes('pw1') && !output.includes('pw2'), 'a password was printed');
-      }
-    });
-  });
-
-  describe('extension passwd', () => {
-    it('generates, prints once and stores a new password', async () => {
-      assertSucceeded(await extension('add', 'Door', '--id', 'door-1', '--password', 'old password'));
-
-      const result = await extension('passwd', 'door-1');
-
-      assertSucceeded(result);
-      const match =
-        /^Changed the password of extension "Door" \(id: door-1\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
-          result.stdout,
-        );
-      assert.ok(match, `unexpected output: ${result.stdout}`);
-      const stored = await readStore((store) => store.get('door-1'));
-      assert.equal(await verifyPassword(match[1] ?? '', stored?.passwordHash ?? ''), true);
-      assert.equal(await verifyPassword('old password', stored?.passwordHash ?? ''), false);
-    });
-
-    it('sets a given --password and prints JSON with the password only when generated', async () => {
-      assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
-
-      const given = await extension('passwd', 'door-1', '--password', 'chosen one', '--json');
-      assertSucceeded(given);
-      assert.deepEqual(parseJson(given.stdout), { id: 'door-1' });
-      const afterGiven = await readStore((store) => store.get('door-1'));
-      assert.equal(await verifyPassword('chosen one', afterGiven?.passwordHash ?? ''), true);
-
-      const generated = await extension('passwd', 'door-1', '--json');
-      assertSucceeded(generated);
-      const printed = parseJson(generated.stdout) as Record<string, unknown>;
-      assert.equal(printed.id, 'door-1');
-      assert.equal(typeof printed.password, 'string');
-    });
-
-    it('exits 1 for an unknown id', async () => {
-      assertFailed(await extension('passwd', 'nobody'), 1, /nobody/);
-    });
-  });
-
-  describe('extension remove', () => {
-    it('removes an extension, then exits 1 when removing it again', async () => {
-      assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
-      assertSucceeded(await extension('add', 'Gate', '--id', 'gate-1'));
-
-      const removed = await extension('remove', 'door-1');
-      assertSucceeded(removed);
-      assert.equal(removed.stdout, 'Removed extension "Door" (id: door-1)\n');
-      assert.deepEqual(
-        (parseJson((await extension('list', '--json')).stdout) as Array<{ id: string }>).map((e) => e.id),
-        ['gate-1'],
-      );
-
-      assertFailed(await extension('remove', 'door-1'), 1, /door-1/);
-    });
-
-    it('exits 2 without an id', async () => {
-      assertFailed(await extension('remove'), 2);
-    });
   });
 
   describe('usage errors', () => {
@@ -268,12 +347,6 @@ describe('pbx-peers CLI', () => {
 
     it('exits 2 for an empty PBX_PEERS_DB', async () => {
       assertFailed(await runCli(['extension', 'list'], cleanEnv({ PBX_PEERS_DB: '' })), 2, /PBX_PEERS_DB/);
-    });
-
-    it('takes the database from PBX_PEERS_DB when --db is absent', async () => {
-      const env = cleanEnv({ PBX_PEERS_DB: db });
-      assertSucceeded(await runCli(['extension', 'add', 'Door', '--id', 'door-1'], env));
-      assert.match((await runCli(['extension', 'list'], env)).stdout, /door-1/);
     });
 
     it('exits 1 with one line when the database cannot be opened', async () => {
@@ -354,6 +427,104 @@ describe('pbx-peers CLI', () => {
       } finally {
         for (const socket of sockets) socket.destroy();
       }
+    });
+  });
+});
+
+describe('pbx-peers CLI: --db forms', () => {
+  /** The working directory of the commands: a SQLite path taken from a URL would land here. */
+  let dir: string;
+
+  before(() => {
+    assert.ok(existsSync(CLI_PATH), `${CLI_PATH} is missing; run \`npx tsc -b\` first`);
+  });
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pbx-peers-cli-db-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses another URL scheme with one sentence naming the accepted forms, and creates no file', async () => {
+    const refused =
+      /must be a SQLite file path or a postgres:\/\/ \(or postgresql:\/\/\) URL .*; mysql:\/\/ is not supported\.$/m;
+    const url = 'mysql://root:sekrit@127.0.0.1/pbx';
+    for (const args of [
+      ['extension', 'list', '--db', url],
+      ['extension', 'add', 'Door', '--db', url],
+      ['serve', '--port', '0', '--db', url],
+    ]) {
+      const result = await runCli(args, cleanEnv(), dir);
+      assertFailed(result, 2, refused);
+      assert.match(result.stderr, /^error: --db must be/);
+      assert.ok(!result.stderr.includes('sekrit'), 'the password was printed');
+    }
+    const fromEnv = await runCli(['extension', 'list'], cleanEnv({ PBX_PEERS_DB: url }), dir);
+    assertFailed(fromEnv, 2, refused);
+    assert.match(fromEnv.stderr, /^error: PBX_PEERS_DB must be/);
+    assert.deepEqual(await readdir(dir), [], 'a file or folder was created');
+  });
+
+  it('an unreachable PostgreSQL is one sentence without the password, and creates no file', async () => {
+    const url = 'postgres://pbx:hunter2-secret@127.0.0.1:1/test?schema=pbx';
+    const expected =
+      'error: Cannot reach the PostgreSQL database at postgres://pbx:***@127.0.0.1:1/test?schema=pbx: ECONNREFUSED.\n';
+    for (const args of [
+      ['extension', 'list', '--db', url],
+      ['extension', 'remove', 'door', '--db', url],
+      ['serve', '--port', '0', '--db', url],
+    ]) {
+      const result = await runCli(args, cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn' }), dir);
+      assertFailed(result, 1);
+      assert.equal(result.stderr, expected);
+    }
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  describe('serve on PostgreSQL', () => {
+    let server: ChildProcess | undefined;
+    let cleanupSchema: (() => Promise<void>) | undefined;
+
+    afterEach(async () => {
+      if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
+      server = undefined;
+      await cleanupSchema?.();
+      cleanupSchema = undefined;
+    });
+
+    it('serves extensions added with the CLI, and closes an agent at once when the CLI removes its extension', async () => {
+      const schema = newTestSchema();
+      cleanupSchema = schema.drop;
+      const added = await runCli(
+        ['extension', 'add', 'Front desk', '--id', 'front', '--password', 'front-pw', '--db', schema.url],
+        cleanEnv(),
+        dir,
+      );
+      assertSucceeded(added);
+
+      // A long check interval: only the store's removal notice can close the agent in time.
+      server = startCli(
+        ['serve', '--port', '0', '--extension-check-interval', '60'],
+        cleanEnv({ PBX_PEERS_DB: schema.url, PBX_PEERS_LOG_LEVEL: 'warn' }),
+        dir,
+      );
+      const url = await waitForListening(server);
+      const agent = await WireClient.connect(`${url.replace(/^http/, 'ws')}/peers/front`, { label: 'agent' });
+      try {
+        await agent.init();
+        assert.equal((await agent.register('front-pw')).status, 'registered');
+
+        assertSucceeded(await runCli(['extension', 'remove', 'front', '--db', schema.url], cleanEnv(), dir));
+        assert.equal((await agent.closed(3_000)).code, 4404);
+      } finally {
+        await agent.close();
+      }
+
+      server.kill('SIGTERM');
+      assert.deepEqual(await waitForExit(server), { code: 0, signal: null });
+      assert.deepEqual(await readdir(dir), [], 'no SQLite file was created for the URL');
     });
   });
 });

@@ -1,4 +1,7 @@
-/** The `--db PATH` option shared by every command, resolved like the `serve` option of the same name. */
+/**
+ * The `--db PATH|URL` option shared by every command (a SQLite path or a postgres:// URL), resolved like
+ * the `serve` option of the same name.
+ */
 
 import { Option } from 'commander';
 import { envVarName, resolveServerOptions, serverOptionSpecs } from '../config/serverOptions.js';
@@ -7,7 +10,7 @@ const DB_ENV_VAR = envVarName('db');
 
 export function dbPathOption(): Option {
   const { flag, doc, shownDefault } = serverOptionSpecs.db;
-  return new Option(`${flag} <path>`, `${doc} (default: ${shownDefault}; env ${DB_ENV_VAR})`);
+  return new Option(`${flag} <path-or-url>`, `${doc} (default: ${shownDefault}; env ${DB_ENV_VAR})`);
 }
 
 /**

@@ -7,8 +7,8 @@ import {
   type ExtensionStore,
 } from '../store/ExtensionStore.js';
 import { generatePassword, isValidExtensionId, newExtensionId } from '../store/extensionIds.js';
+import { openExtensionStore } from '../store/openExtensionStore.js';
 import { hashPassword } from '../store/passwordHash.js';
-import { SqliteExtensionStore } from '../store/SqliteExtensionStore.js';
 import { CommandFailedError, UsageError } from './cliErrors.js';
 import { dbPathOption, resolveDbPath } from './dbOption.js';
 import { printLine } from './terminal.js';
@@ -146,13 +146,13 @@ async function withStore<T>(
   dbFlag: string | undefined,
   use: (store: ExtensionStore) => Promise<T>,
 ): Promise<T> {
-  const path = resolveDbPath(dbFlag);
+  const db = resolveDbPath(dbFlag);
   let store: ExtensionStore;
   try {
-    store = SqliteExtensionStore.open(path);
+    store = await openExtensionStore(db, { create: true });
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new CommandFailedError(`Cannot open the extension database "${path}": ${reason}`);
+    // Already one sentence naming the database (a PostgreSQL URL without its password).
+    throw new CommandFailedError(error instanceof Error ? error.message : String(error));
   }
   try {
     return await use(store);

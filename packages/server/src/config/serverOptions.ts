@@ -4,6 +4,8 @@
  * configuration table is checked against it by a test.
  */
 
+import { unsupportedDatabaseProblem } from '../store/databaseLocation.js';
+
 export class OptionError extends Error {
   override name = 'OptionError';
 }
@@ -181,10 +183,17 @@ export const serverOptionSpecs = {
   }),
   db: spec({
     flag: '--db',
-    doc: 'SQLite file holding the extensions; created with its folder on first use.',
+    doc: 'Where the extensions are kept: a SQLite file (created with its folder on first use) or a postgres:// URL (`?schema=NAME` picks the schema, default public).',
     defaultValue: './data/pbx-peers.db',
     shownDefault: './data/pbx-peers.db',
-    rules: nonEmpty,
+    rules: {
+      convert: (raw) => raw,
+      check(value, flag) {
+        const problem = unsupportedDatabaseProblem(nonEmpty.check(value, flag));
+        if (problem !== undefined) throw new OptionError(`${flag} ${problem}`);
+        return value;
+      },
+    },
   }),
   ringTimeout: spec({
     flag: '--ring-timeout',
@@ -258,7 +267,7 @@ export const serverOptionSpecs = {
   }),
   extensionCheckInterval: spec({
     flag: '--extension-check-interval',
-    doc: 'Seconds between checks for extensions removed from the store; their connections are closed (code 4404).',
+    doc: 'Seconds between checks for extensions removed from a SQLite store; their connections are closed (code 4404). A PostgreSQL store announces removals, which close them at once.',
     defaultValue: 2,
     shownDefault: '2',
     rules: seconds(0.1, 3_600),

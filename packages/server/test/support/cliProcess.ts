@@ -24,8 +24,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {
-  return spawn(process.execPath, [CLI_PATH, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `cwd`: where relative paths (a SQLite `--db`) land; by default this process's. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), cwd?: string): ChildProcess {
+  return spawn(process.execPath, [CLI_PATH, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Runs any command to completion, collecting its output. */
@@ -42,8 +43,8 @@ export function runProcess(
   );
 }
 
-export function runCli(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
-  return collect(startCli(args, env), `pbx-peers ${args.join(' ')}`, COMMAND_TIMEOUT_MS);
+export function runCli(args: string[], env?: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
+  return collect(startCli(args, env, cwd), `pbx-peers ${args.join(' ')}`, COMMAND_TIMEOUT_MS);
 }
 
 function collect(child: ChildProcess, what: string, timeoutMs: number): Promise<CliResult> {
