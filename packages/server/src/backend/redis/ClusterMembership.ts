@@ -7,7 +7,7 @@ import { RedisScript } from './RedisScript.js';
 
 /** What the Redis backend tells the server about Redis, so that trouble is never silent. */
 export type RedisTrouble =
-  /** No heartbeat got through for `unreachableAfterMs`: this process cannot vouch for any state. */
+  /** Heartbeats have not got through for `unreachableAfterMs`: this process cannot vouch for any state. */
   | 'unreachable'
   /** Heartbeats get through again after `unreachable`. */
   | 'reachable'
@@ -49,7 +49,12 @@ const SWEEP_LOCK_MS = 30_000;
 export class ClusterMembership {
   private incarnation: string;
   private epoch = '';
-  private lastHeartbeatOk = Date.now();
+  /**
+   * When the first heartbeat that has not got through was sent; undefined while they get through. The
+   * outage began after the last one that did, so "out of reach for more than 5 s" counts from here.
+   */
+  private unansweredSince: number | undefined;
+  private heartbeatSentAt = 0;
   private heartbeatInFlight = false;
   private sweepInFlight = false;
   private unreachable = false;
@@ -114,12 +119,12 @@ export class ClusterMembership {
       [node, randomId(), String(this.options.leaseMs)],
     );
     this.epoch = String(epoch);
-    this.lastHeartbeatOk = Date.now();
   }
 
   private async renew(): Promise<void> {
     if (this.heartbeatInFlight) return;
     this.heartbeatInFlight = true;
+    this.heartbeatSentAt = Date.now();
     try {
       const outcome = await this.heartbeat.run(
         this.commands,
@@ -127,13 +132,14 @@ export class ClusterMembership {
         [this.epoch, String(this.options.leaseMs)],
       );
       if (outcome !== 'ok') await this.rejoin(outcome === 'reset' ? 'redis lost its data' : 'lease ran out');
-      this.lastHeartbeatOk = Date.now();
+      this.unansweredSince = undefined;
       if (this.unreachable) {
         this.unreachable = false;
         this.options.log.warn('redis reachable again');
         this.hooks.trouble('reachable');
       }
     } catch (err) {
+      this.unansweredSince ??= this.heartbeatSentAt;
       this.options.log.debug({ err }, 'heartbeat failed');
     } finally {
       this.heartbeatInFlight = false;
@@ -150,9 +156,10 @@ export class ClusterMembership {
   }
 
   private checkReachable(): void {
-    if (this.unreachable || Date.now() - this.lastHeartbeatOk <= this.unreachableAfterMs) return;
+    const since = this.unansweredSince ?? (this.heartbeatInFlight ? this.heartbeatSentAt : undefined);
+    if (this.unreachable || since === undefined || Date.now() - since <= this.unreachableAfterMs) return;
     this.unreachable = true;
-    this.options.log.error({ silentMs: Date.now() - this.lastHeartbeatOk }, 'redis unreachable');
+    this.options.log.error({ silentMs: Date.now() - since }, 'redis unreachable');
     this.hooks.trouble('unreachable');
   }
 
