@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { type Logger, pino } from 'pino';
 import { MemoryBackend } from './backend/MemoryBackend.js';
-import { type ServerOptions, withDefaults } from './config/serverOptions.js';
+import { RedisBackend, type RedisTrouble } from './backend/RedisBackend.js';
+import { OptionError, type ServerOptions, withDefaults } from './config/serverOptions.js';
+import { assertNever } from './core/assertNever.js';
 import { type Clock, systemClock } from './core/Clock.js';
 import { Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
@@ -17,6 +19,7 @@ import { openExtensionStore } from './store/openExtensionStore.js';
 import { StoreExtensionDirectory } from './store/StoreExtensionDirectory.js';
 import { watchExtensionRemovals } from './store/watchExtensionRemovals.js';
 import { PeerGateway } from './transport/PeerGateway.js';
+import { compileProxyTrust } from './transport/proxyTrust.js';
 
 export interface StartServerOptions extends Partial<ServerOptions> {
   /** The extension store; by default the one `db` names (SQLite path or postgres:// URL), closed with the server. A given store is not closed. */
@@ -44,34 +47,53 @@ export interface RunningServer {
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 
 export async function startServer(startOptions: StartServerOptions = {}): Promise<RunningServer> {
-  const {
-    store: givenStore,
-    logger,
-    backend = new MemoryBackend(),
-    clock = systemClock,
-    ...rest
-  } = startOptions;
+  const { store: givenStore, logger, backend: givenBackend, clock = systemClock, ...rest } = startOptions;
   const options = withDefaults(rest);
   const nodeId = startOptions.nodeId ?? `${hostname()}-${process.pid}`;
   const log = (logger ?? pino({ level: options.logLevel, name: 'pbx-peers' })).child({ node: nodeId });
+  if (givenBackend !== undefined && options.redisUrl !== '') {
+    throw new OptionError('Give either a backend or --redis-url, not both.');
+  }
+  // Trouble is handled once the gateway exists; Redis can report it from the first heartbeat on.
+  let onRedisTrouble: (trouble: RedisTrouble) => void = () => {};
+  const redis =
+    options.redisUrl === ''
+      ? undefined
+      : await RedisBackend.start({
+          url: options.redisUrl,
+          prefix: options.redisPrefix,
+          nodeId,
+          leaseMs: options.nodeLease * 1000,
+          log: log.child({ component: 'redis' }),
+          onTrouble: (trouble) => onRedisTrouble(trouble),
+        });
+  const backend = givenBackend ?? redis ?? new MemoryBackend();
   const store = givenStore ?? (await openExtensionStore(options.db, { create: true }));
 
   const switchboard = new Switchboard({
     backend,
     directory: new StoreExtensionDirectory(store),
-    registerLimiter: FlexibleRegisterAttemptLimiter.inMemory(
-      options.registerFailureLimit,
-      options.registerFailureWindow,
-    ),
+    // In a cluster, failed attempts are counted in Redis: N processes must not give N times the attempts.
+    registerLimiter:
+      redis === undefined
+        ? FlexibleRegisterAttemptLimiter.inMemory(options.registerFailureLimit, options.registerFailureWindow)
+        : FlexibleRegisterAttemptLimiter.inRedis(
+            redis.commands,
+            options.redisPrefix,
+            options.registerFailureLimit,
+            options.registerFailureWindow,
+          ),
     clock,
     newId: randomId,
     ringTimeoutMs: options.ringTimeout * 1000,
     onInternalError: (err, peer) => log.error({ err, ...peer }, 'request failed inside the server'),
   });
   const metrics = new ServerMetrics(
-    { localPeerCounts: () => switchboard.localPeerCounts(), callCounts: () => backend.callCounts() },
+    { localPeerCounts: () => switchboard.localPeerCounts() },
     { node: nodeId },
   );
+  // Compiled once: the WebSocket upgrades and Fastify's request.ip (request logs) agree on the client.
+  const proxyTrust = compileProxyTrust(options.trustProxy);
   const gateway = new PeerGateway(switchboard, store, metrics, log, {
     maxMessageBytes: options.maxMessageBytes,
     pingIntervalMs: options.pingInterval * 1000,
@@ -80,10 +102,29 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     messageBurst: options.messageBurst,
     maxBufferedBytes: options.maxBufferedBytes,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress,
+    proxyTrust,
   });
+
+  onRedisTrouble = (trouble) => {
+    switch (trouble) {
+      case 'unreachable':
+        gateway.refuseUpgrades(true);
+        switchboard.closeAll(TRY_AGAIN_LATER, 'backend unreachable');
+        return;
+      case 'reachable':
+        gateway.refuseUpgrades(false);
+        return;
+      case 'state-lost':
+        switchboard.closeAll(SERVICE_RESTART, 'backend restarted');
+        return;
+      default:
+        return assertNever(trouble);
+    }
+  };
 
   // Request logs are info-level; at warn only failures reach the log.
   const app = Fastify({
+    trustProxy: proxyTrust ?? false,
     loggerInstance: log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
   });
   // Every answer, pages, assets, JSON and the 404s alike: a browser must never guess another type.
@@ -132,6 +173,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     // A PostgreSQL store's connections would keep the process alive.
     await stopRemovalWatch();
     if (givenStore === undefined) await store.close();
+    await redis?.close();
     throw error;
   }
   const address = app.server.address();
@@ -153,6 +195,11 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
         // worth waiting for.
         app.server.closeAllConnections();
         await stopAccepting;
+        // Each closed connection's section 6 (its calls ended, its registration gone) must reach the backend
+        // before this process's state there is released and Redis is closed.
+        if (!(await settlesWithin(switchboard.whenDrained(), DRAIN_TIMEOUT_MS))) {
+          log.warn('some connections had not finished detaching; releasing the backend anyway');
+        }
         await backend.close();
         if (givenStore === undefined) await store.close();
         log.info('closed');
@@ -160,6 +207,23 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
       return closing;
     },
   };
+}
+
+/** WebSocket close codes of RFC 6455 for a backend in trouble (docs/protocol.md section 10). */
+const TRY_AGAIN_LATER = 1013;
+const SERVICE_RESTART = 1012;
+const DRAIN_TIMEOUT_MS = 5000;
+
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

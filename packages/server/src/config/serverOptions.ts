@@ -4,6 +4,7 @@
  * configuration table is checked against it by a test.
  */
 
+import { isIP } from 'node:net';
 import { unsupportedDatabaseProblem } from '../store/databaseLocation.js';
 
 export class OptionError extends Error {
@@ -92,6 +93,62 @@ function checkOrigins(origins: string[], flag: string): string[] {
     }
   }
   return origins.includes('*') ? [] : origins;
+}
+
+const redisUrl: ValueRules<string> = {
+  convert: (raw) => raw.trim(),
+  check(value, flag) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
+      // The value may hold a password: it is not repeated.
+      throw new OptionError(`${flag} must be a URL like redis://127.0.0.1:6379 or rediss://host:6380.`);
+    }
+    return value;
+  },
+};
+
+/** Braces are Redis Cluster hash tags, which the keys use for themselves. */
+const redisPrefix: ValueRules<string> = {
+  convert: (raw) => raw,
+  check(value, flag) {
+    if (typeof value !== 'string' || !/^[^\s{}]{1,64}$/.test(value)) {
+      throw new OptionError(`${flag} must be 1 to 64 characters without spaces or braces, got "${value}".`);
+    }
+    return value;
+  },
+};
+
+/** The ranges proxy-addr knows by name. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+const proxyList: ValueRules<string[]> = { convert: commaList, check: checkProxies };
+
+/** Each entry an IPv4 or IPv6 address, a CIDR of one (prefix length from 1), or a range name. */
+function checkProxies(entries: string[], flag: string): string[] {
+  if (!Array.isArray(entries)) throw new OptionError(`${flag} must be a list of addresses or CIDRs.`);
+  for (const entry of entries) {
+    if (typeof entry === 'string' && PROXY_RANGE_NAMES.includes(entry)) continue;
+    const text = String(entry);
+    const slash = text.indexOf('/');
+    const family = typeof entry === 'string' ? isIP(slash === -1 ? text : text.slice(0, slash)) : 0;
+    if (family === 0) {
+      throw new OptionError(
+        `${flag}: "${text}" is not an IP address, a CIDR like 10.0.0.0/8 or fd00::/8, or one of ${PROXY_RANGE_NAMES.join(', ')}.`,
+      );
+    }
+    if (slash === -1) continue;
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefix = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(prefix) || Number(prefix) < 1 || Number(prefix) > maxPrefix) {
+      throw new OptionError(`${flag}: "${text}" needs a prefix length from 1 to ${maxPrefix} after the "/".`);
+    }
+  }
+  return entries;
 }
 
 const logLevel: ValueRules<LogLevel> = {
@@ -237,6 +294,13 @@ export const serverOptionSpecs = {
     shownDefault: 'any origin',
     rules: originList,
   }),
+  trustProxy: spec<string[]>({
+    flag: '--trust-proxy',
+    doc: 'Comma-separated addresses or CIDRs (IPv4, IPv6, or loopback, linklocal, uniquelocal) of reverse proxies whose `X-Forwarded-For` is believed: the client address (per-address limits, logs) is then the rightmost one in it that is not a trusted proxy.',
+    defaultValue: [],
+    shownDefault: 'none (the socket address)',
+    rules: proxyList,
+  }),
   messageRate: spec({
     flag: '--message-rate',
     doc: 'Messages per second one connection may send on average; the excess is dropped with `rate-limited`.',
@@ -313,6 +377,27 @@ export const serverOptionSpecs = {
     defaultValue: 10,
     shownDefault: '10',
     rules: seconds(1, 3_600),
+  }),
+  redisUrl: spec({
+    flag: '--redis-url',
+    doc: 'Redis to share calls and presence with the other processes of a cluster (`redis://` or `rediss://`); unset, this process is alone and keeps them in memory.',
+    defaultValue: '',
+    shownDefault: 'none (one process)',
+    rules: redisUrl,
+  }),
+  redisPrefix: spec({
+    flag: '--redis-prefix',
+    doc: 'Prefix of every Redis key and channel, so several deployments can share one Redis.',
+    defaultValue: 'pbx-peers:',
+    shownDefault: 'pbx-peers:',
+    rules: redisPrefix,
+  }),
+  nodeLease: spec({
+    flag: '--node-lease',
+    doc: "Seconds a cluster process's lease in Redis lasts without a heartbeat; a process silent that long is taken for dead and its calls and agents are cleaned up by the others.",
+    defaultValue: 5,
+    shownDefault: '5',
+    rules: seconds(1, 60),
   }),
   logLevel: spec<LogLevel>({
     flag: '--log-level',

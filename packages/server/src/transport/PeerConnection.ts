@@ -14,6 +14,7 @@ import type { AttachedPeer } from '../core/Switchboard.js';
 import { TokenBucket } from '../limits/TokenBucket.js';
 import type { ConnectionCutReason, ServerMetrics } from '../metrics/ServerMetrics.js';
 import { jsonMemberText } from './jsonMemberText.js';
+import { clientAddressOf, type ProxyTrust } from './proxyTrust.js';
 import type { WriteBatcher } from './WriteBatcher.js';
 
 /** What every connection of one gateway shares. */
@@ -25,6 +26,8 @@ export interface ConnectionServices {
   messageBurst: number;
   /** Unsent output a connection may have waiting before it is cut off as not reading. */
   maxBufferedBytes: number;
+  /** `--trust-proxy` compiled; undefined: the socket's address is the client's. */
+  proxyTrust: ProxyTrust | undefined;
   /** Told once per connection, when it has closed. */
   connectionClosed(connection: PeerConnection): void;
   /** Whether connections are logged as they open and close (level debug); read once, for the hot path. */
@@ -72,6 +75,8 @@ export class PeerConnection implements PeerLink {
     private readonly socket: ByteCountingSocket,
     /** Known when the per-address connection limit read it at the upgrade; else read on first use. */
     private address: string | undefined,
+    /** The upgrade's `X-Forwarded-For` while `address` is unread, kept only when a proxy is trusted. */
+    private forwardedFor: string | undefined,
     private readonly services: ConnectionServices,
   ) {
     this.budget = new TokenBucket(services.messageRate, services.messageBurst);
@@ -84,10 +89,14 @@ export class PeerConnection implements PeerLink {
 
   /**
    * Read from the socket only when first needed (a `register`, a log line): asking the kernel for the
-   * peer's address costs a system call, and most connections never need it.
+   * peer's address costs a system call, and most connections never need it. Behind a trusted proxy
+   * (`--trust-proxy`) it is the client that proxy names in `X-Forwarded-For`.
    */
   get clientAddress(): string {
-    this.address ??= this.socket.remoteAddress ?? 'unknown';
+    if (this.address === undefined) {
+      this.address = clientAddressOf(this.socket.remoteAddress, this.forwardedFor, this.services.proxyTrust);
+      this.forwardedFor = undefined;
+    }
     return this.address;
   }
 

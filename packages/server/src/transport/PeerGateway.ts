@@ -7,6 +7,7 @@ import type { Switchboard } from '../core/Switchboard.js';
 import type { ServerMetrics } from '../metrics/ServerMetrics.js';
 import type { ExtensionStore } from '../store/ExtensionStore.js';
 import { type ConnectionServices, connectionOf, PeerConnection } from './PeerConnection.js';
+import { clientAddressOf, forwardedForOf, type ProxyTrust } from './proxyTrust.js';
 import { WriteBatcher } from './WriteBatcher.js';
 
 export interface PeerGatewayOptions {
@@ -20,6 +21,8 @@ export interface PeerGatewayOptions {
   maxBufferedBytes: number;
   /** Connections one client address may hold (accepted or being upgraded); 0: no limit. */
   maxConnectionsPerAddress: number;
+  /** `--trust-proxy` compiled: whose `X-Forwarded-For` names the client; undefined trusts nobody. */
+  proxyTrust: ProxyTrust | undefined;
 }
 
 /**
@@ -39,6 +42,8 @@ export class PeerGateway {
   private readonly services: ConnectionServices;
   /** Connections per client address, counted only when a limit is set. */
   private readonly connectionsByAddress = new Map<string, number>();
+  /** Set while the backend cannot be reached: new connections would rely on state nobody can vouch for. */
+  private refusingWith503 = false;
 
   constructor(
     private readonly switchboard: Switchboard,
@@ -54,6 +59,7 @@ export class PeerGateway {
       messageRate: options.messageRate,
       messageBurst: options.messageBurst,
       maxBufferedBytes: options.maxBufferedBytes,
+      proxyTrust: options.proxyTrust,
       connectionClosed: (connection) => {
         if (options.maxConnectionsPerAddress > 0) this.release(connection.clientAddress);
       },
@@ -77,14 +83,20 @@ export class PeerGateway {
     socket.on('error', this.onSocketError);
     const extensionId = decodePathSegment(PEERS_PATH.exec(request.url ?? '/')?.[1]);
     if (extensionId === undefined) return this.refuse(request, socket, 404);
+    if (this.refusingWith503) return this.refuse(request, socket, 503);
     const origin = request.headers.origin;
     const { allowedOrigins } = this.options;
     if (allowedOrigins.length > 0 && (origin === undefined || !allowedOrigins.includes(origin))) {
       return this.refuse(request, socket, 403);
     }
-    // The address is read (a system call) only when the per-address limit needs it.
+    // The address is read (a system call) only when the per-address limit needs it; else the connection
+    // keeps only the forwarded-for header, if a trusted proxy may have sent one, and reads it when needed.
+    const { proxyTrust } = this.options;
+    const forwardedFor = forwardedForOf(request, proxyTrust);
     const counted = this.options.maxConnectionsPerAddress > 0;
-    const clientAddress = counted ? (request.socket.remoteAddress ?? 'unknown') : undefined;
+    const clientAddress = counted
+      ? clientAddressOf(request.socket.remoteAddress, forwardedFor, proxyTrust)
+      : undefined;
     if (clientAddress !== undefined && !this.reserve(clientAddress)) {
       return this.refuse(request, socket, 429);
     }
@@ -94,7 +106,7 @@ export class PeerGateway {
       if (socket.destroyed) return;
       this.wss.handleUpgrade(request, socket, head, (ws) => {
         accepted = true;
-        this.accept(ws, socket, extensionId, clientAddress);
+        this.accept(ws, socket, extensionId, clientAddress, forwardedFor);
       });
     } finally {
       // ws calls back synchronously on success; a refused or failed upgrade frees its place at once.
@@ -102,11 +114,21 @@ export class PeerGateway {
     }
   }
 
+  /** While set, upgrades are answered with HTTP 503 (the backend is out of reach). */
+  refuseUpgrades(refuse: boolean): void {
+    this.refusingWith503 = refuse;
+  }
+
   private refuse(request: IncomingMessage, socket: Duplex, status: keyof typeof REFUSALS): void {
-    this.log.debug(
-      { clientAddress: request.socket.remoteAddress, url: request.url, status },
-      'upgrade refused',
-    );
+    if (this.services.logConnections) {
+      const { proxyTrust } = this.options;
+      const clientAddress = clientAddressOf(
+        request.socket.remoteAddress,
+        forwardedForOf(request, proxyTrust),
+        proxyTrust,
+      );
+      this.log.debug({ clientAddress, url: request.url, status }, 'upgrade refused');
+    }
     const { statusText, body } = REFUSALS[status];
     socket.end(
       `HTTP/1.1 ${status} ${statusText}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
@@ -154,8 +176,15 @@ export class PeerGateway {
     socket: Duplex,
     extensionId: string,
     clientAddress: string | undefined,
+    forwardedFor: string | undefined,
   ): void {
-    const connection = new PeerConnection(ws, socket, clientAddress, this.services);
+    const connection = new PeerConnection(
+      ws,
+      socket,
+      clientAddress,
+      clientAddress === undefined ? forwardedFor : undefined,
+      this.services,
+    );
     connection.attach(this.switchboard.attach(extensionId, connection));
     if (this.services.logConnections) {
       this.log.debug({ clientAddress: connection.clientAddress, extensionId }, 'connection opened');
@@ -196,4 +225,5 @@ const REFUSALS = {
   403: { statusText: 'Forbidden', body: 'Origin not allowed.\n' },
   404: { statusText: 'Not Found', body: 'No such extension.\n' },
   429: { statusText: 'Too Many Requests', body: 'Too many connections from this address.\n' },
+  503: { statusText: 'Service Unavailable', body: 'The server cannot reach its backend; try again later.\n' },
 };

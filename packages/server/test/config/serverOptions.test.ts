@@ -9,6 +9,7 @@ import {
   serverOptionSpecs,
   withDefaults,
 } from '../../src/config/serverOptions.js';
+import { compileProxyTrust } from '../../src/transport/proxyTrust.js';
 
 describe('server options', () => {
   it('defaults to what the CLI reference promises', () => {
@@ -61,6 +62,71 @@ describe('server options', () => {
     assert.throws(() => withDefaults({ iceServers: [{ urls: 'http://x' }] }), /--ice-servers: entry 0/);
     assert.equal(withDefaults({ port: 0 }).port, 0);
     assert.deepEqual(withDefaults(resolveServerOptions({}, {})), resolveServerOptions({}, {}));
+  });
+
+  it('--trust-proxy takes addresses, CIDRs and range names, IPv4 and IPv6, and proxy-addr compiles them all', () => {
+    assert.deepEqual(resolveServerOptions({}, {}).trustProxy, [], 'trusts nobody by default');
+    const list =
+      '127.0.0.1, ::1,10.0.0.0/8, fd00::/8 ,loopback,linklocal,uniquelocal,::ffff:10.1.2.3,192.168.1.0/24';
+    const trusted = resolveServerOptions({ trustProxy: list }, {}).trustProxy;
+    assert.deepEqual(trusted, [
+      '127.0.0.1',
+      '::1',
+      '10.0.0.0/8',
+      'fd00::/8',
+      'loopback',
+      'linklocal',
+      'uniquelocal',
+      '::ffff:10.1.2.3',
+      '192.168.1.0/24',
+    ]);
+    assert.deepEqual(resolveServerOptions({}, { PBX_PEERS_TRUST_PROXY: '10.0.0.1' }).trustProxy, [
+      '10.0.0.1',
+    ]);
+    assert.deepEqual(
+      resolveServerOptions({ trustProxy: '' }, { PBX_PEERS_TRUST_PROXY: '10.0.0.1' }).trustProxy,
+      [],
+    );
+    const trust = compileProxyTrust(trusted);
+    assert.ok(trust?.('10.200.0.1', 0) && trust('fd12::1', 0) && !trust('203.0.113.1', 0));
+    assert.equal(compileProxyTrust([]), undefined);
+    assert.deepEqual(withDefaults({ trustProxy: ['127.0.0.1'] }).trustProxy, ['127.0.0.1']);
+  });
+
+  it('refuses a --trust-proxy entry that is not an address, a CIDR or a range name, naming the flag', () => {
+    const refusal = (message: string) => (error: unknown) => {
+      assert.ok(error instanceof OptionError);
+      assert.equal(error.message, message);
+      return true;
+    };
+    const notAnAddress = (name: string, entry: string) =>
+      refusal(
+        `${name}: "${entry}" is not an IP address, a CIDR like 10.0.0.0/8 or fd00::/8, or one of loopback, linklocal, uniquelocal.`,
+      );
+    for (const entry of ['10.0.0.300', 'proxy.example', '1', '*', 'true', 'localhost']) {
+      assert.throws(
+        () => resolveServerOptions({ trustProxy: `127.0.0.1,${entry}` }, {}),
+        notAnAddress('--trust-proxy', entry),
+      );
+    }
+    assert.throws(
+      () => resolveServerOptions({}, { PBX_PEERS_TRUST_PROXY: 'nginx' }),
+      notAnAddress('PBX_PEERS_TRUST_PROXY', 'nginx'),
+    );
+    assert.throws(
+      () => resolveServerOptions({ trustProxy: '10.0.0.0/33' }, {}),
+      refusal('--trust-proxy: "10.0.0.0/33" needs a prefix length from 1 to 32 after the "/".'),
+    );
+    assert.throws(() => resolveServerOptions({ trustProxy: '0.0.0.0/0' }, {}), /from 1 to 32/);
+    assert.throws(() => resolveServerOptions({ trustProxy: 'fd00::/129' }, {}), /from 1 to 128/);
+    for (const entry of ['10.0.0.0/x', '10.0.0.0/8/8', '10.0.0.0/', '10.0.0.0/255.0.0.0']) {
+      assert.throws(() => resolveServerOptions({ trustProxy: entry }, {}), /needs a prefix length/, entry);
+    }
+    assert.throws(
+      () => withDefaults({ trustProxy: [' 10.0.0.1'] }),
+      notAnAddress('--trust-proxy', ' 10.0.0.1'),
+    );
+    assert.throws(() => withDefaults({ trustProxy: '10.0.0.1' as never }), /--trust-proxy must be a list/);
   });
 
   it('refuses a buffered-output bound smaller than two frames, on every path', () => {
