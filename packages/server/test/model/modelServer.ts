@@ -1,12 +1,13 @@
 import { randomBytes, scryptSync } from 'node:crypto';
-import { startServer } from '../../src/startServer.js';
+import { type RunningServer, startServer } from '../../src/startServer.js';
 import { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
 import { FakeClock } from '../core/FakeClock.js';
+import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/testRedis.js';
 import type { ModelExtension } from './protocolModel.js';
 
 /**
- * What the model-based test runs against: one server process today, a cluster later. Each peer slot is
- * told where to connect, so a cluster factory can spread the slots over its nodes.
+ * What the model-based test runs against: one server process, or a cluster. Each peer slot is told where
+ * to connect, so a cluster factory spreads the slots over its nodes.
  */
 export interface ModelServer {
   /** `ws://.../peers/<extensionId>` for the peer in `slot`. */
@@ -74,5 +75,64 @@ export const startSingleModelServer: ModelServerFactory = async ({ extensions, r
         await store.close();
       }
     },
+  };
+};
+
+const CLUSTER_NODES = 3;
+
+/**
+ * Three nodes in this process on the machine's Redis (a prefix of the run's own), sharing one fake clock
+ * and one store; slot n connects to node n mod 3, so the parties of most calls are on different nodes.
+ */
+export const startClusterModelServer: ModelServerFactory = async ({ extensions, ringTimeoutSeconds }) => {
+  const clock = new FakeClock();
+  const store = SqliteExtensionStore.open(':memory:');
+  const redisPrefix = uniqueRedisPrefix();
+  const nodes: RunningServer[] = [];
+  const close = async () => {
+    try {
+      await Promise.all(nodes.map((node) => node.close()));
+    } finally {
+      await store.close();
+      await deleteRedisKeys(redisPrefix);
+    }
+  };
+  try {
+    for (const { id, password } of extensions) {
+      await store.add({ id, name: id, passwordHash: cheapPasswordHash(password) });
+    }
+    for (let n = 0; n < CLUSTER_NODES; n++) {
+      nodes.push(
+        await startServer({
+          port: 0,
+          logLevel: 'silent',
+          store,
+          ringTimeout: ringTimeoutSeconds,
+          clock,
+          redisUrl: TEST_REDIS_URL,
+          redisPrefix,
+          nodeId: `model-node-${n}`,
+          ...UNREACHABLE_LIMITS,
+        }),
+      );
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const wsBases = nodes.map((node) => node.url.replace(/^http/, 'ws'));
+  return {
+    peerUrl: (slot, extensionId) =>
+      `${wsBases[slot % wsBases.length]}/peers/${encodeURIComponent(extensionId)}`,
+    advanceClock: (ms) => clock.advance(ms),
+    async openConnections() {
+      let total = 0;
+      for (const node of nodes) {
+        const response = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(2_000) });
+        total += ((await response.json()) as { connections: number }).connections;
+      }
+      return total;
+    },
+    close,
   };
 };

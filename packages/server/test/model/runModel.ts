@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import fc from 'fast-check';
-import { startSingleModelServer } from './modelServer.js';
+import { startClusterModelServer, startSingleModelServer } from './modelServer.js';
 import { programArbitrary } from './programs.js';
 import { ModelMismatch, RunStats, runProgram } from './runProgram.js';
 
 /**
- * `npm run test:model -- --runs N --seed S`: the model-based protocol test at any length. Prints the
+ * `npm run test:model -- --runs N --seed S [--cluster]`: the model-based protocol test at any length, on one
+ * process or (`--cluster`) on three nodes sharing the machine's Redis. Prints the
  * seed (a failure is replayed with the same one), progress, and on failure the shrunk program; exits 1
  * on failure.
  */
@@ -15,17 +16,21 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '100' },
     seed: { type: 'string' },
     'max-steps': { type: 'string', default: '30' },
+    cluster: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
 const seed = values.seed === undefined ? Date.now() % 2 ** 31 : Number(values.seed);
 const maxSteps = Number(values['max-steps']);
 if (!Number.isInteger(runs) || runs < 1 || !Number.isInteger(seed) || !Number.isInteger(maxSteps)) {
-  console.error('Usage: test:model [--runs N] [--seed S] [--max-steps M] (whole numbers)');
+  console.error('Usage: test:model [--runs N] [--seed S] [--max-steps M] [--cluster] (whole numbers)');
   process.exit(2);
 }
 
-console.log(`model test: ${runs} runs, seed ${seed}, up to ${maxSteps} steps per program`);
+const startServer = values.cluster ? startClusterModelServer : startSingleModelServer;
+console.log(
+  `model test: ${runs} runs, seed ${seed}, up to ${maxSteps} steps per program, on ${values.cluster ? 'three Redis nodes' : 'one process'}`,
+);
 const stats = new RunStats();
 const started = Date.now();
 let attempts = 0;
@@ -39,7 +44,7 @@ const progress = setInterval(() => {
 const result = await fc.check(
   fc.asyncProperty(programArbitrary({ maxSlots: 5, maxSteps }), (program) => {
     attempts++;
-    return runProgram(program, { startServer: startSingleModelServer }, stats);
+    return runProgram(program, { startServer }, stats);
   }),
   { seed, numRuns: runs },
 );

@@ -25,6 +25,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** Local address to connect from, e.g. `127.0.0.2` to be another client address on loopback. */
   localAddress?: string;
+  /** `false` accepts any certificate on `wss://` (a test proxy's self-signed one). Default true. */
+  rejectUnauthorized?: boolean;
 }
 
 export const SUBPROTOCOL = 'pbx-webrtc-peers';
@@ -84,6 +86,7 @@ export class WireClient {
       headers,
       autoPong,
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      ...(options.rejectUnauthorized === undefined ? {} : { rejectUnauthorized: options.rejectUnauthorized }),
     });
     const client = new WireClient(socket, options.label ?? url);
     return new Promise((resolve, reject) => {
