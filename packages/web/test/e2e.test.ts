@@ -12,6 +12,7 @@ import { after, before, describe, type TestContext, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { screenshot, writeArtifact } from './support/artifacts.js';
 import { launchChromium } from './support/chromium.js';
+import { assertReceivingMedia } from './support/media.js';
 import {
   eventually,
   firstRemoteFrameAt,
@@ -20,7 +21,6 @@ import {
   inboundCounts,
   mergedTimeline,
   RECORD_DEVICES,
-  remoteVideo,
   selectedPair,
   timeline,
 } from './support/pageProbes.js';
@@ -100,38 +100,6 @@ async function open(
   const opened = await openPage(browser, url, errors, viewport, initScript);
   scope.defer(() => opened.context.close());
   return opened;
-}
-
-/** Media flows into `page`: the remote video has a size and plays on, and inbound RTP packets grow. */
-async function assertReceivingMedia(page: Page, label: string): Promise<void> {
-  const video = await eventually(
-    () => remoteVideo(page),
-    (state) => state !== null && state.videoWidth > 0 && state.currentTime > 0,
-    MEDIA,
-    `${label}: the remote video never played`,
-  );
-  const counts = await eventually(
-    () => inboundCounts(page),
-    (value) => value !== null && value.audioPackets > 0 && value.videoPackets > 0,
-    MEDIA,
-    `${label}: no inbound RTP`,
-  );
-  await eventually(
-    () => remoteVideo(page),
-    (state) => state !== null && state.currentTime > (video?.currentTime ?? 0),
-    SHORT,
-    `${label}: the remote video's currentTime does not advance`,
-  );
-  await eventually(
-    () => inboundCounts(page),
-    (value) =>
-      value !== null &&
-      counts !== null &&
-      value.audioPackets > counts.audioPackets &&
-      value.videoPackets > counts.videoPackets,
-    SHORT,
-    `${label}: inbound packetsReceived does not grow`,
-  );
 }
 
 /** Waits until `page` holds exactly `expected` (see RECORD_DEVICES). */

@@ -6,9 +6,10 @@ export const CHROMIUM_PATH = process.env.PBX_PEERS_CHROMIUM ?? '/usr/bin/chromiu
 /**
  * Headless Chromium with fake media devices: the fake camera draws a moving test pattern and the fake
  * microphone plays a beep, and `--use-fake-ui-for-media-stream` grants camera and microphone without a
- * prompt.
+ * prompt. `extraArgs` are more command-line switches, e.g. `--ignore-certificate-errors` for pages behind
+ * a test proxy's self-signed certificate.
  */
-export function launchChromium(): Promise<Browser> {
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
@@ -36,6 +37,7 @@ export function launchChromium(): Promise<Browser> {
       '--disable-background-timer-throttling',
       '--disable-renderer-backgrounding',
       '--disable-backgrounding-occluded-windows',
+      ...extraArgs,
     ],
   });
 }

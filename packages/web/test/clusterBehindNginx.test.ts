@@ -1,0 +1,101 @@
+/**
+ * The web app in Chromium behind docs/deploy.md's nginx (https, the self-signed certificate of the test
+ * accepted with --ignore-certificate-errors) in front of three real `pbx-peers serve --redis-url` nodes:
+ * the caller page and the agent console land on different nodes (by the nodes' /healthz connection
+ * counts) and talk with media both ways. Then the agent's node is stopped as a rolling restart stops it
+ * (SIGTERM): the caller sees the line drop, the console reconnects through nginx to another node and signs
+ * in again by itself, and the next call works.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { landedOn } from '../../server/test/deploy/support/cluster.js';
+import {
+  type Deployment,
+  type ProxyInFront,
+  startDeployment,
+} from '../../server/test/deploy/support/deployment.js';
+import { missingProgram } from '../../server/test/deploy/support/proxies.js';
+import { screenshot } from './support/artifacts.js';
+import { launchChromium } from './support/chromium.js';
+import { assertReceivingMedia } from './support/media.js';
+import { firstRemoteFrameAt } from './support/pageProbes.js';
+import {
+  answerButton,
+  MEDIA,
+  type OpenedPage,
+  openPage,
+  placeCall,
+  signIn,
+  waitForStatus,
+} from './support/pages.js';
+
+const FRONT_DESK = { id: 'front-desk', name: 'Front desk', password: 'correct horse battery' };
+
+describe('the web app behind nginx, on a cluster of three nodes', { skip: missingProgram('nginx') }, () => {
+  let browser: Browser;
+  let deployment: Deployment;
+  let nginx: ProxyInFront;
+  const pages: OpenedPage[] = [];
+  const errors: string[] = [];
+
+  before(async () => {
+    deployment = await startDeployment({ store: 'sqlite', extensions: [FRONT_DESK] });
+    nginx = await deployment.nginx();
+    browser = await launchChromium(['--ignore-certificate-errors']);
+  });
+
+  after(async () => {
+    for (const opened of pages) await opened.context.close().catch(() => undefined);
+    await browser?.close();
+    await deployment?.close();
+  });
+
+  /** Opens a page through nginx; returns it and the node its WebSocket landed on. */
+  async function open(path: string) {
+    const { opened, node } = await landedOn(deployment.nodes, async () => {
+      const page = await openPage(browser, `${nginx.httpsUrl}${path}`, errors);
+      pages.push(page);
+      return page;
+    });
+    return { ...opened, node };
+  }
+
+  it("caller and agent on different nodes: media both ways; the agent's node restarted, the console comes back through nginx and the next call works", async () => {
+    const agent = await open(`/ext/${FRONT_DESK.id}/agent`);
+    const caller = await open(`/ext/${FRONT_DESK.id}`);
+    assert.notEqual(caller.node, agent.node, 'the two pages are on different nodes');
+    assert.equal(await caller.page.evaluate(() => window.isSecureContext), true, 'https: camera allowed');
+
+    await waitForStatus(caller.page, 'Offline');
+    await signIn(agent.page, FRONT_DESK.password);
+    await waitForStatus(caller.page, 'Ready'); // the caller's node heard the agent's
+    await placeCall(caller.page, 'Ann');
+    await answerButton(agent.page, 'Ann').click();
+    await Promise.all([firstRemoteFrameAt(agent.page, MEDIA), firstRemoteFrameAt(caller.page, MEDIA)]);
+    await assertReceivingMedia(agent.page, 'agent');
+    await assertReceivingMedia(caller.page, 'caller');
+    await screenshot(caller.page, 'cluster-caller-in-call');
+
+    // A rolling restart reaches the agent's node.
+    const stopped = deployment.nodes[agent.node];
+    assert.ok(stopped !== undefined);
+    await stopped.stop();
+    await caller.page.getByRole('heading', { name: 'Line dropped' }).waitFor({ timeout: 10_000 });
+    await agent.page.getByText('Your connection to the server dropped, so the call ended.').waitFor();
+    await agent.page.locator('#agent-status', { hasText: 'Signed in' }).waitFor({ timeout: 15_000 });
+    await waitForStatus(caller.page, 'Ready', 15_000);
+
+    await caller.page.getByRole('button', { name: 'Call again' }).click();
+    await answerButton(agent.page, 'Ann').click();
+    await Promise.all([firstRemoteFrameAt(agent.page, MEDIA), firstRemoteFrameAt(caller.page, MEDIA)]);
+    await assertReceivingMedia(caller.page, 'caller, second call');
+    await caller.page.getByRole('button', { name: 'Hang up' }).click();
+    await agent.page.getByText('The caller hung up.').waitFor();
+    assert.deepEqual(
+      errors.filter((error) => !/WebSocket/i.test(error)),
+      [],
+      'no page errors (a WebSocket closed by the stopping node is logged by Chromium itself)',
+    );
+  });
+});
