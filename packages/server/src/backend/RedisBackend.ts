@@ -74,6 +74,12 @@ export class RedisBackend implements SwitchboardBackend {
   private readonly keys: RedisKeys;
   private readonly watched = new Set<string>();
   private readonly membership: ClusterMembership;
+  /** What the subscriber connection brought, in Redis's order, not yet handed over. */
+  private readonly inbox: Array<{ channel: string | undefined; message: string }> = [];
+  /** Set from a fence until its operation's continuation has run (see `pump`). */
+  private paused = false;
+  private readonly fences = new Map<string, Fence>();
+  private fenceSerial = 0;
 
   private constructor(
     /** The command connection; the register limiter shares it. */
@@ -149,7 +155,7 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   async addRegistered(extensionId: string, peerId: string): Promise<Registration> {
-    const reply = await this.run(script.register, extensionId, ['registered', 'calls', 'seq'], [peerId]);
+    const reply = await this.fenced(script.register, extensionId, ['registered', 'calls', 'seq'], [peerId]);
     const ringingCalls = reply
       .slice(2)
       .map((raw) => toCallRecord(extensionId, raw))
@@ -158,7 +164,7 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   async removeRegistered(extensionId: string, peerId: string): Promise<PresenceChange> {
-    const [removed, count, seq] = await this.run(
+    const [removed, count, seq] = await this.fenced(
       script.deregister,
       extensionId,
       ['registered', 'seq'],
@@ -174,7 +180,7 @@ export class RedisBackend implements SwitchboardBackend {
 
   async placeCall(call: NewCall): Promise<PlaceResult> {
     const { callId, extensionId, callerPeerId, name } = call;
-    const reply = await this.run(
+    const reply = await this.fenced(
       script.placeCall,
       extensionId,
       ['registered', 'calls', 'seq'],
@@ -185,17 +191,15 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
-    const reply = await this.run(script.claimCall, extensionId, ['calls'], [callId, answererPeerId]);
+    const reply = await this.fenced(script.claimCall, extensionId, ['calls'], [callId, answererPeerId]);
     if (reply[0] !== 1) return { outcome: 'not-ringing' };
-    this.deliverLocal(reply.slice(2));
     return { outcome: 'claimed', call: toCallRecord(extensionId, reply[1]) };
   }
 
   async endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult> {
     const by = ending.reason === 'timeout' ? '' : ending.peerId;
-    const reply = await this.run(script.endCall, extensionId, ['calls'], [callId, ending.reason, by]);
+    const reply = await this.fenced(script.endCall, extensionId, ['calls'], [callId, ending.reason, by]);
     if (reply[0] !== 1 && reply[0] !== 2) return { outcome: 'not-found' };
-    this.deliverLocal(reply.slice(2));
     const raw = parseStoredCall(reply[1]);
     const call = toCallRecord(extensionId, reply[1]);
     return reply[0] === 1
@@ -204,16 +208,6 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   async relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void> {
-    if (this.sink?.hasPeer(toPeerId)) {
-      // Both parties are on this process: no round trip, and the order with its other notices holds
-      // because every notice for a local peer caused here is handed over here too.
-      this.sink.deliver(
-        extensionId,
-        { kind: 'peer', peerId: toPeerId },
-        { kind: 'signal', callId, dataJson },
-      );
-      return;
-    }
     await this.run(
       script.relaySignal,
       extensionId,
@@ -232,6 +226,39 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /**
+   * Runs a fenced extension script: its result is handed back at the script's fence in the subscriber
+   * stream, after everything published before the script has been handed over.
+   */
+  private fenced(
+    redisScript: RedisScript,
+    extensionId: string,
+    keyNames: Array<'registered' | 'calls' | 'seq'>,
+    args: string[],
+  ): Promise<unknown[]> {
+    const token = String(++this.fenceSerial);
+    return new Promise<unknown[]>((resolve, reject) => {
+      const fence: Fence = { token, reply: undefined, arrived: false, resolve, timer: undefined };
+      this.fences.set(token, fence);
+      this.run(redisScript, extensionId, keyNames, [token, ...args]).then(
+        (reply) => {
+          fence.reply = reply;
+          if (fence.arrived) return this.settle(fence);
+          // A fence published to a channel this process has just left (it joined again) never comes.
+          fence.timer = setTimeout(() => {
+            this.options.log.warn({ token }, 'fence did not arrive; settling without it');
+            this.settle(fence);
+          }, FENCE_TIMEOUT_MS);
+        },
+        (error: unknown) => {
+          this.fences.delete(token);
+          if (fence.arrived) setImmediate(() => this.resume());
+          reject(error);
+        },
+      );
+    });
+  }
 
   /** Runs an extension script with the extension's keys (by name, in order) and the common arguments. */
   private async run(
@@ -252,8 +279,7 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   private async sweep(deadNode: string, extensionId: string): Promise<void> {
-    const reply = await this.run(script.sweepNode, extensionId, ['registered', 'calls', 'seq'], [deadNode]);
-    this.deliverLocal(reply);
+    await this.run(script.sweepNode, extensionId, ['registered', 'calls', 'seq'], ['', deadNode]);
   }
 
   private async rejoined(previous: string, node: string): Promise<void> {
@@ -262,32 +288,88 @@ export class RedisBackend implements SwitchboardBackend {
     if (this.watched.size > 0) await this.commands.sAdd(this.keys.nodeExtensions(node), [...this.watched]);
   }
 
-  /** Notices a script of this process returned for peers of this process. */
-  private deliverLocal(messages: unknown[]): void {
-    for (const message of messages) this.onPeerMessage(String(message));
-  }
-
   private readonly onPeerMessage = (message: string): void => {
-    const decoded = decodePeerMessage(message);
-    if (decoded === undefined) return this.dropped(message);
-    this.handOver(decoded.extensionId, { kind: 'peer', peerId: decoded.peerId }, decoded.notice);
+    this.inbox.push({ channel: undefined, message });
+    this.pump();
   };
 
   private readonly onAudienceMessage = (message: string, channel: string): void => {
-    const extensionId = this.keys.extensionOfChannel(channel);
-    const decoded = decodeAudienceMessage(message);
-    if (extensionId === undefined || decoded === undefined) return this.dropped(message);
-    this.handOver(extensionId, decoded.audience, decoded.notice);
+    this.inbox.push({ channel, message });
+    this.pump();
   };
 
+  /**
+   * Hands over the subscriber stream in order. At the fence of one of this process's operations it
+   * settles that operation and pauses until the next macrotask: node-redis hands over a whole chunk of
+   * messages at once, and what the operation's script published after its fence must reach the peers
+   * after the operation's continuation has run.
+   */
+  private pump(): void {
+    while (!this.paused) {
+      const next = this.inbox.shift();
+      if (next === undefined) return;
+      const { channel, message } = next;
+      if (channel === undefined && message.startsWith(FENCE_MARK)) {
+        this.fenceArrived(message.slice(FENCE_MARK.length));
+        continue;
+      }
+      if (channel === undefined) {
+        const decoded = decodePeerMessage(message);
+        if (decoded === undefined) this.dropped(message);
+        else this.handOver(decoded.extensionId, { kind: 'peer', peerId: decoded.peerId }, decoded.notice);
+        continue;
+      }
+      const extensionId = this.keys.extensionOfChannel(channel);
+      const decoded = decodeAudienceMessage(message);
+      if (extensionId === undefined || decoded === undefined) this.dropped(message);
+      else this.handOver(extensionId, decoded.audience, decoded.notice);
+    }
+  }
+
+  private fenceArrived(token: string): void {
+    const fence = this.fences.get(token);
+    if (fence === undefined) return; // Settled already, by its timeout.
+    fence.arrived = true;
+    // Until the reply comes (on the command connection), nothing after the fence may be handed over.
+    this.paused = true;
+    if (fence.reply !== undefined) this.settle(fence);
+  }
+
+  private settle(fence: Fence): void {
+    if (!this.fences.delete(fence.token)) return;
+    clearTimeout(fence.timer);
+    fence.resolve(fence.reply as unknown[]);
+    this.paused = true;
+    setImmediate(() => this.resume());
+  }
+
+  private resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  /** Every notice from Redis was published before each operation of this process still unsettled. */
   private handOver(extensionId: string, audience: Audience, notice: Notice): void {
-    this.sink?.deliver(extensionId, audience, notice);
+    this.sink?.deliver(extensionId, audience, notice, true);
   }
 
   private dropped(message: string): void {
     this.options.log.warn({ length: message.length }, 'dropped an unreadable message from redis');
   }
 }
+
+interface Fence {
+  token: string;
+  /** The script's reply, once the command connection brought it. */
+  reply: unknown[] | undefined;
+  /** Whether the subscriber stream brought the fence. */
+  arrived: boolean;
+  resolve: (reply: unknown[]) => void;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const FENCE_MARK = 'F';
+const FENCE_TIMEOUT_MS = 2000;
 
 interface StoredCall {
   callId: unknown;

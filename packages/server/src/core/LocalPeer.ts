@@ -10,6 +10,21 @@ export type LocalSession =
   | { callId: string; role: 'caller'; state: 'ringing' }
   | { callId: string; role: 'caller' | 'answerer'; state: 'connected'; otherPeerId: string };
 
+/** What notices are judged on: a peer's own state, or the state it had before a pending step. */
+export interface PeerView {
+  registered: boolean;
+  session: LocalSession | undefined;
+}
+
+/**
+ * A backend operation of this peer awaiting its result, with the peer's state from before it. With a
+ * networked backend, a notice published before the operation ran can arrive while it is pending; it
+ * belongs before the operation's outcome (docs/protocol.md section 10).
+ */
+export interface PendingStep {
+  before: PeerView;
+}
+
 /** The switchboard's side of every peer: one object shared by all, so a peer holds no closures. */
 export interface PeerDispatcher {
   handle(peer: LocalPeer, message: ReceivedMessage): void | Promise<void>;
@@ -21,7 +36,7 @@ export interface PeerDispatcher {
  * One connection attached to this process, with the protocol state the core keeps for it. It is also
  * what the transport holds (as an `AttachedPeer`): messages and the detach go through its queue.
  */
-export class LocalPeer implements TaskOwner {
+export class LocalPeer implements TaskOwner, PeerView {
   /** Issued by the first `init`; undefined until then. */
   peerId: string | undefined;
   /**
@@ -30,6 +45,7 @@ export class LocalPeer implements TaskOwner {
    */
   registered = false;
   session: LocalSession | undefined;
+  pendingStep: PendingStep | undefined;
   private announced: Set<string> | undefined;
   /**
    * The extension status this peer last learned (from `init`, `status`, registering, or an event). A
@@ -152,6 +168,11 @@ export class LocalPeer implements TaskOwner {
 
   wasSettled(callId: string): boolean {
     return this.settled?.includes(callId) ?? false;
+  }
+
+  /** The peer's state now, as a pending step will want it judged. */
+  view(): PeerView {
+    return { registered: this.registered, session: this.session };
   }
 
   get clientAddress(): string {

@@ -26,8 +26,13 @@ export type Audience =
 
 /** Where a backend hands the notices addressed to this process. */
 export interface NoticeSink {
-  /** Queues the notice on each addressed peer of this process; a notice for no local peer is dropped. */
-  deliver(extensionId: string, audience: Audience, notice: Notice): void;
+  /**
+   * Queues the notice on each addressed peer of this process; a notice for no local peer is dropped.
+   * `precedesPendingSteps`: the backend vouches that the notice was published before every operation of
+   * this process still awaiting its result (see `PendingStep`); such a notice reaches a peer awaiting one
+   * before that operation's outcome, judged on the peer's state from before it.
+   */
+  deliver(extensionId: string, audience: Audience, notice: Notice, precedesPendingSteps?: boolean): void;
   /** Whether the peer is attached to this process (a signal to it need not leave the process). */
   hasPeer(peerId: string): boolean;
 }

@@ -13,7 +13,7 @@ import { protocolError } from '@pbx-peers/protocol';
 import { assertNever } from './assertNever.js';
 import type { Clock } from './Clock.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
-import { LocalPeer, type PeerDispatcher } from './LocalPeer.js';
+import { LocalPeer, type LocalSession, type PeerDispatcher, type PeerView } from './LocalPeer.js';
 import type { Audience, Notice, NoticeSink } from './Notice.js';
 import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
@@ -94,7 +94,8 @@ export class Switchboard {
   constructor(private readonly deps: SwitchboardDependencies) {
     this.registerAttempts = new RegisterAttempts(deps.directory, deps.registerLimiter);
     const sink: NoticeSink = {
-      deliver: (extensionId, audience, notice) => this.deliver(extensionId, audience, notice),
+      deliver: (extensionId, audience, notice, precedesPendingSteps = false) =>
+        this.deliver(extensionId, audience, notice, precedesPendingSteps),
       hasPeer: (peerId) => this.peersById.has(peerId),
     };
     deps.backend.connect(sink);
@@ -248,8 +249,13 @@ export class Switchboard {
     if (peer.registered) {
       return this.respond(peer, request, { status: 'registered' });
     }
+    const before = peer.view();
     peer.registered = true;
-    const registration = await this.deps.backend.addRegistered(peer.extensionId, request.peerId);
+    const registration = await this.step(
+      peer,
+      before,
+      this.deps.backend.addRegistered(peer.extensionId, request.peerId),
+    );
     peer.learnStatus(registration);
     this.respond(peer, request, { status: 'registered' });
     for (const call of registration.ringingCalls) {
@@ -276,12 +282,16 @@ export class Switchboard {
     }
     const { backend, clock, newId, ringTimeoutMs } = this.deps;
     const callId = newId();
-    const placed = await backend.placeCall({
-      callId,
-      extensionId: peer.extensionId,
-      callerPeerId: request.peerId,
-      ...optionalName(request.name),
-    });
+    const placed = await this.step(
+      peer,
+      peer.view(),
+      backend.placeCall({
+        callId,
+        extensionId: peer.extensionId,
+        callerPeerId: request.peerId,
+        ...optionalName(request.name),
+      }),
+    );
     if (placed.outcome === 'unavailable') {
       return this.respond(peer, request, { status: 'unavailable' });
     }
@@ -305,7 +315,11 @@ export class Switchboard {
     }
     const { backend } = this.deps;
     const { callId } = request;
-    const claim = await backend.claimCall(peer.extensionId, callId, request.peerId);
+    const claim = await this.step(
+      peer,
+      peer.view(),
+      backend.claimCall(peer.extensionId, callId, request.peerId),
+    );
     if (claim.outcome === 'not-ringing') {
       return this.respond(peer, request, { status: 'unavailable', callId });
     }
@@ -329,6 +343,13 @@ export class Switchboard {
     const session = peer.session;
     if (session?.callId !== message.callId || session.state !== 'connected') {
       return this.fail(peer, message, 'unknown-call', 'This peer is not connected in that call.');
+    }
+    const signal: Notice = { kind: 'signal', callId: message.callId, dataJson: message.dataJson };
+    const other = this.peersById.get(session.otherPeerId);
+    if (other?.session?.callId === message.callId && other.session.state === 'connected') {
+      // The other party is on this process and already connected: no backend round trip. (One still
+      // waiting for its `connected` gets the signal through the backend, behind that `connected`.)
+      return this.deliver(peer.extensionId, { kind: 'peer', peerId: other.peerId as string }, signal, false);
     }
     // Not awaited, so one peer's signals are not held to one backend round trip each; the backend sends
     // them in the order it is given them.
@@ -367,23 +388,49 @@ export class Switchboard {
   }
 
   private async leaveRegistered(peer: LocalPeer): Promise<PresenceChange> {
+    const before = peer.view();
     peer.registered = false;
+    const change = await this.step(
+      peer,
+      before,
+      this.deps.backend.removeRegistered(peer.extensionId, peer.peerId as string),
+    );
     peer.announcedCalls.clear();
-    return this.deps.backend.removeRegistered(peer.extensionId, peer.peerId as string);
+    return change;
   }
 
   private async endSession(peer: LocalPeer, ending: CallEnding): Promise<void> {
+    const before = peer.view();
     const { callId } = peer.session as { callId: string };
     peer.session = undefined;
     this.cancelRingTimer(callId);
-    await this.deps.backend.endCall(peer.extensionId, callId, ending);
+    await this.step(peer, before, this.deps.backend.endCall(peer.extensionId, callId, ending));
+  }
+
+  /**
+   * Awaits one backend operation of `peer`. The operation is called before this (so a backend that
+   * publishes synchronously has queued its own notices already); `before` is the peer's state from before
+   * the request changed it, on which notices published ahead of the operation are judged.
+   */
+  private async step<R>(peer: LocalPeer, before: PeerView, operation: Promise<R>): Promise<R> {
+    peer.pendingStep = { before };
+    try {
+      return await operation;
+    } finally {
+      peer.pendingStep = undefined;
+    }
   }
 
   private expire(caller: LocalPeer, callId: string): void {
     this.ringTimers.delete(callId);
     // The caller hears `disconnected timeout` from the backend, through its queue, if the call still rang.
     caller.queue.push(async () => {
-      await this.deps.backend.endCall(caller.extensionId, callId, { reason: 'timeout' });
+      const before = caller.view();
+      await this.step(
+        caller,
+        before,
+        this.deps.backend.endCall(caller.extensionId, callId, { reason: 'timeout' }),
+      );
     });
   }
 
@@ -394,21 +441,34 @@ export class Switchboard {
 
   // ------------------------------------------------------------------ notices
 
-  private deliver(extensionId: string, audience: Audience, notice: Notice): void {
+  /**
+   * A notice is queued behind what the peer is doing and judged when its turn comes; one the backend
+   * says was published ahead of a step the peer awaits goes first, judged on the state from before the
+   * step (an agent deregistering while a call is placed elsewhere hears the `ringing` that came first).
+   */
+  private deliver(
+    extensionId: string,
+    audience: Audience,
+    notice: Notice,
+    precedesPendingSteps: boolean,
+  ): void {
+    const deliverTo = (peer: LocalPeer, wantRegistered?: boolean) => {
+      const before = precedesPendingSteps ? peer.pendingStep?.before : undefined;
+      const view: PeerView = before ?? peer;
+      if (wantRegistered !== undefined && !(peer.initialized && view.registered === wantRegistered)) return;
+      if (before !== undefined) this.applyNotice(peer, notice, before);
+      else peer.queue.push(() => this.applyNotice(peer, notice, peer));
+    };
     switch (audience.kind) {
       case 'peer': {
         const peer = this.peersById.get(audience.peerId);
-        if (peer !== undefined) peer.queue.push(() => this.applyNotice(peer, notice));
+        if (peer !== undefined) deliverTo(peer);
         return;
       }
       case 'registered':
       case 'unregistered': {
         const wantRegistered = audience.kind === 'registered';
-        for (const peer of this.peersByExtension.get(extensionId) ?? []) {
-          if (peer.initialized && peer.registered === wantRegistered) {
-            peer.queue.push(() => this.applyNotice(peer, notice));
-          }
-        }
+        for (const peer of this.peersByExtension.get(extensionId) ?? []) deliverTo(peer, wantRegistered);
         return;
       }
       default:
@@ -416,12 +476,20 @@ export class Switchboard {
     }
   }
 
-  /** Turns a notice into what this peer sees, judged on the peer's state when its queue reaches it. */
-  private applyNotice(peer: LocalPeer, notice: Notice): void {
-    const session = peer.session;
+  /**
+   * Turns a notice into what this peer sees, judged on `view`: the peer's state when its queue reaches
+   * the notice, or the state from before a pending step (see `deliver`).
+   */
+  private applyNotice(peer: LocalPeer, notice: Notice, view: PeerView = peer): void {
+    const session = view.session;
+    // A session the pending step left as it was (a ring timeout's check) is the peer's own: it changes too.
+    const setSession = (next: LocalSession | undefined) => {
+      if (view !== peer && peer.session === session) peer.session = next;
+      view.session = next;
+    };
     switch (notice.kind) {
       case 'ringing':
-        if (!peer.registered || peer.announcedCalls.has(notice.callId) || peer.wasSettled(notice.callId))
+        if (!view.registered || peer.announcedCalls.has(notice.callId) || peer.wasSettled(notice.callId))
           return;
         peer.announcedCalls.add(notice.callId);
         return this.sendSessionEvent(peer, {
@@ -431,7 +499,7 @@ export class Switchboard {
         });
       case 'claimed':
       case 'abandoned':
-        if (!peer.registered) return;
+        if (!view.registered) return;
         if (!peer.announcedCalls.delete(notice.callId)) {
           // Its `ringing` may still be on its way from another process: it must not ring after this.
           peer.rememberSettled(notice.callId);
@@ -441,11 +509,11 @@ export class Switchboard {
       case 'connected':
         if (session?.callId !== notice.callId || session.state !== 'ringing') return;
         this.cancelRingTimer(notice.callId);
-        peer.session = { ...session, state: 'connected', otherPeerId: notice.answererPeerId };
+        setSession({ ...session, state: 'connected', otherPeerId: notice.answererPeerId });
         return this.sendSessionEvent(peer, { status: 'connected', callId: notice.callId });
       case 'disconnected':
         if (session?.callId !== notice.callId) return;
-        peer.session = undefined;
+        setSession(undefined);
         this.cancelRingTimer(notice.callId);
         return this.sendSessionEvent(peer, {
           status: 'disconnected',
@@ -453,7 +521,7 @@ export class Switchboard {
           reason: notice.reason,
         });
       case 'extension':
-        if (!peer.initialized || peer.registered || !peer.learnStatus(notice)) return;
+        if (!peer.initialized || view.registered || !peer.learnStatus(notice)) return;
         return peer.send({ type: 'event', topic: 'extension', status: notice.status });
       case 'signal':
         if (session?.callId !== notice.callId || session.state !== 'connected') return;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { startSingleModelServer } from './modelServer.js';
+import { startClusterModelServer, startSingleModelServer } from './modelServer.js';
 import { type Program, programArbitrary, type Step } from './programs.js';
 import { ModelMismatch, runProgram } from './runProgram.js';
 
@@ -13,6 +13,7 @@ import { ModelMismatch, runProgram } from './runProgram.js';
 
 const SEED = 20_240_607;
 const RUNS = 80;
+const CLUSTER_RUNS = 40;
 
 describe('the protocol model', () => {
   it(`holds for ${RUNS} random programs (seed ${SEED})`, async () => {
@@ -21,6 +22,17 @@ describe('the protocol model', () => {
         runProgram(program, { startServer: startSingleModelServer }),
       ),
       { seed: SEED, numRuns: RUNS },
+    );
+  });
+
+  // The same programs with the peer slots spread over three nodes on the machine's Redis: every race the
+  // model allows between peers of different processes.
+  it(`holds on three Redis nodes for ${CLUSTER_RUNS} random programs (seed ${SEED})`, async () => {
+    await fc.assert(
+      fc.asyncProperty(programArbitrary({ maxSlots: 5, maxSteps: 30 }), (program) =>
+        runProgram(program, { startServer: startClusterModelServer }),
+      ),
+      { seed: SEED, numRuns: CLUSTER_RUNS },
     );
   });
 });

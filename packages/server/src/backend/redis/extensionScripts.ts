@@ -10,39 +10,33 @@
  *   answererPeerId?, answererNode?}`; a call without `answererPeerId` is ringing;
  * - `seq`: the extension's sequence, never deleted, so it only grows (see `StatusReading`).
  *
- * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process. A notice
- * for the registered or unregistered audience is published on the extension's channel; one for a peer
- * is published on the channel of the process holding that peer, or, when that is the calling process,
- * returned at the end of the reply for it to hand over directly (signals between two peers of one
- * process then need not cross Redis, and keep their order with the notices before them).
+ * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process, ARGV[4] a
+ * fence token ('' for none). A notice for the registered or unregistered audience is published on the
+ * extension's channel; one for a peer on the channel of the process holding that peer.
+ *
+ * The fence: before anything else, a script given a token publishes `F<token>` on the calling process's
+ * own channel. Everything published before the script reaches that process before the fence, everything
+ * the script publishes after it: the process settles the operation at the fence (`RedisBackend`), so a
+ * peer awaiting it hears what came first before the outcome, and the outcome before what follows.
  */
 
 const PRELUDE = `
-local prefix, ext, self = ARGV[1], ARGV[2], ARGV[3]
-local localNotices = {}
+local prefix, ext, self, fence = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if fence ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. self, 'F' .. fence) end
 local function toAudience(audience, notice)
   redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', cjson.encode({a = audience, n = notice}))
 end
 local function toPeer(node, peerId, notice)
-  local message = cjson.encode({e = ext, p = peerId, n = notice})
-  if node == self then
-    localNotices[#localNotices + 1] = message
-  else
-    redis.call('PUBLISH', prefix .. 'node:' .. node, message)
-  end
-end
-local function withLocalNotices(reply)
-  for _, message in ipairs(localNotices) do reply[#reply + 1] = message end
-  return reply
+  redis.call('PUBLISH', prefix .. 'node:' .. node, cjson.encode({e = ext, p = peerId, n = notice}))
 end
 local function currentSeq(seqKey)
   return tonumber(redis.call('GET', seqKey) or '0')
 end
 `;
 
-/** KEYS registered, calls, seq; ARGV[4] peer id. Reply: {added 0|1, seq, ringing call JSON...}. */
+/** KEYS registered, calls, seq; ARGV[5] peer id. Reply: {added 0|1, seq, ringing call JSON...}. */
 export const REGISTER = `${PRELUDE}
-local added = redis.call('HSET', KEYS[1], ARGV[4], self)
+local added = redis.call('HSET', KEYS[1], ARGV[5], self)
 local seq
 if added == 1 and redis.call('HLEN', KEYS[1]) == 1 then
   seq = redis.call('INCR', KEYS[3])
@@ -57,9 +51,9 @@ end
 return reply
 `;
 
-/** KEYS registered, seq; ARGV[4] peer id. Reply: {removed 0|1, registered count, seq}. */
+/** KEYS registered, seq; ARGV[5] peer id. Reply: {removed 0|1, registered count, seq}. */
 export const DEREGISTER = `${PRELUDE}
-local removed = redis.call('HDEL', KEYS[1], ARGV[4])
+local removed = redis.call('HDEL', KEYS[1], ARGV[5])
 local count = redis.call('HLEN', KEYS[1])
 local seq
 if removed == 1 and count == 0 then
@@ -77,44 +71,44 @@ return {redis.call('HLEN', KEYS[1]), tonumber(redis.call('GET', KEYS[2]) or '0')
 `;
 
 /**
- * KEYS registered, calls, seq; ARGV[4] call id, [5] caller peer id, [6] name or '' with [7] '1' when
+ * KEYS registered, calls, seq; ARGV[5] call id, [6] caller peer id, [7] name or '' with [8] '1' when
  * there is a name. Reply: {0} (nobody registered, nothing created) or {1, order}.
  */
 export const PLACE_CALL = `${PRELUDE}
 if redis.call('HLEN', KEYS[1]) == 0 then return {0} end
 local order = redis.call('INCR', KEYS[3])
-local call = {callId = ARGV[4], callerPeerId = ARGV[5], order = order, callerNode = self}
-local ringing = {kind = 'ringing', callId = ARGV[4]}
-if ARGV[7] == '1' then
-  call.name = ARGV[6]
-  ringing.name = ARGV[6]
+local call = {callId = ARGV[5], callerPeerId = ARGV[6], order = order, callerNode = self}
+local ringing = {kind = 'ringing', callId = ARGV[5]}
+if ARGV[8] == '1' then
+  call.name = ARGV[7]
+  ringing.name = ARGV[7]
 end
-redis.call('HSET', KEYS[2], ARGV[4], cjson.encode(call))
+redis.call('HSET', KEYS[2], ARGV[5], cjson.encode(call))
 toAudience('registered', ringing)
 return {1, order}
 `;
 
-/** KEYS calls; ARGV[4] call id, [5] answerer peer id. Reply: {0} or {1, call JSON, local notices...}. */
+/** KEYS calls; ARGV[5] call id, [6] answerer peer id. Reply: {0} or {1, call JSON}. */
 export const CLAIM_CALL = `${PRELUDE}
-local raw = redis.call('HGET', KEYS[1], ARGV[4])
+local raw = redis.call('HGET', KEYS[1], ARGV[5])
 if not raw then return {0} end
 local call = cjson.decode(raw)
 if call.answererPeerId ~= nil then return {0} end
-call.answererPeerId = ARGV[5]
+call.answererPeerId = ARGV[6]
 call.answererNode = self
-redis.call('HSET', KEYS[1], ARGV[4], cjson.encode(call))
-toPeer(call.callerNode, call.callerPeerId, {kind = 'connected', callId = ARGV[4], answererPeerId = ARGV[5]})
-toAudience('registered', {kind = 'claimed', callId = ARGV[4]})
-return withLocalNotices({1, raw})
+redis.call('HSET', KEYS[1], ARGV[5], cjson.encode(call))
+toPeer(call.callerNode, call.callerPeerId, {kind = 'connected', callId = ARGV[5], answererPeerId = ARGV[6]})
+toAudience('registered', {kind = 'claimed', callId = ARGV[5]})
+return {1, raw}
 `;
 
 /**
- * KEYS calls; ARGV[4] call id, [5] reason (hangup, dropped, timeout), [6] the ending peer ('' for a
+ * KEYS calls; ARGV[5] call id, [6] reason (hangup, dropped, timeout), [7] the ending peer ('' for a
  * timeout). Reply: {0} (not found, or a timeout of a connected call), or {1 was ringing | 2 was
- * connected, call JSON as stored, local notices...}.
+ * connected, call JSON as stored}.
  */
 export const END_CALL = `${PRELUDE}
-local callId, reason, by = ARGV[4], ARGV[5], ARGV[6]
+local callId, reason, by = ARGV[5], ARGV[6], ARGV[7]
 local raw = redis.call('HGET', KEYS[1], callId)
 if not raw then return {0} end
 local call = cjson.decode(raw)
@@ -125,7 +119,7 @@ if call.answererPeerId == nil then
   if reason == 'timeout' then
     toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'timeout'})
   end
-  return withLocalNotices({1, raw})
+  return {1, raw}
 end
 if reason ~= 'timeout' then
   if by == call.callerPeerId then
@@ -134,7 +128,7 @@ if reason ~= 'timeout' then
     toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = reason})
   end
 end
-return withLocalNotices({2, raw})
+return {2, raw}
 `;
 
 /**
@@ -156,13 +150,13 @@ return {1}
 `;
 
 /**
- * KEYS registered, calls, seq; ARGV[4] the dead process. Does for each of its peers in this extension
+ * KEYS registered, calls, seq; ARGV[5] the dead process. Does for each of its peers in this extension
  * what protocol section 6 says for a closed connection: its registrations end (the extension may go
  * offline), a ringing call it placed is abandoned, a connected call's other party hears `disconnected`
- * with reason `dropped`. Idempotent. Reply: local notices.
+ * with reason `dropped`. Idempotent. Reply: {}.
  */
 export const SWEEP_NODE = `${PRELUDE}
-local dead = ARGV[4]
+local dead = ARGV[5]
 local registered = redis.call('HGETALL', KEYS[1])
 local removed = 0
 for i = 1, #registered, 2 do
@@ -189,5 +183,5 @@ for i = 1, #calls, 2 do
     toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
   end
 end
-return withLocalNotices({})
+return {}
 `;
