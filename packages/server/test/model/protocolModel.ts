@@ -1,5 +1,5 @@
 /**
- * The reference model of the protocol (`shared/protocol.md` sections 3 to 7, and the choices
+ * The reference model of the protocol (`docs/protocol.md` sections 3 to 7, and the choices
  * `docs/protocol.md` lists where the contract is silent). Pure: a state and one event in, the next
  * state and every message each peer must receive out. It never looks at the server.
  *
