@@ -10,6 +10,8 @@ function newClient(url: string) {
 
 export type RedisClient = ReturnType<typeof newClient>;
 
+const FIRST_CONNECT_TIMEOUT_MS = 5000;
+
 /**
  * A connected node-redis client. Commands issued while the connection is down wait in node-redis's
  * offline queue and go out, in order, once it is back; `ClusterMembership` notices the outage meanwhile.
@@ -19,7 +21,9 @@ export type RedisClient = ReturnType<typeof newClient>;
 export async function connectRedis(url: string, log: Logger, role: string): Promise<RedisClient> {
   const client = newClient(url);
   let failing = false;
+  let lastError = 'no answer';
   client.on('error', (err: Error) => {
+    lastError = err.message;
     if (!failing) log.warn({ role, error: err.message }, 'redis connection failing');
     failing = true;
   });
@@ -27,11 +31,18 @@ export async function connectRedis(url: string, log: Logger, role: string): Prom
     if (failing) log.info({ role }, 'redis connection back');
     failing = false;
   });
+  // At start an unreachable Redis is an error, not a wait: the process should not look up while it is not.
+  let timer: NodeJS.Timeout | undefined;
+  const givingUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(lastError)), FIRST_CONNECT_TIMEOUT_MS);
+  });
   try {
-    await client.connect();
+    await Promise.race([client.connect(), givingUp]);
   } catch (err) {
     client.destroy();
-    throw new Error(`Cannot reach Redis at ${redactedUrl(url)}: ${(err as Error).message}`);
+    throw new Error(`Cannot reach Redis at ${redactedUrl(url)} (--redis-url): ${(err as Error).message}.`);
+  } finally {
+    clearTimeout(timer);
   }
   return client;
 }
