@@ -54,21 +54,28 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   if (givenBackend !== undefined && options.redisUrl !== '') {
     throw new OptionError('Give either a backend or --redis-url, not both.');
   }
+  const store = givenStore ?? (await openExtensionStore(options.db, { create: true }));
   // Trouble is handled once the gateway exists; Redis can report it from the first heartbeat on.
   let onRedisTrouble: (trouble: RedisTrouble) => void = () => {};
-  const redis =
-    options.redisUrl === ''
-      ? undefined
-      : await RedisBackend.start({
-          url: options.redisUrl,
-          prefix: options.redisPrefix,
-          nodeId,
-          leaseMs: options.nodeLease * 1000,
-          log: log.child({ component: 'redis' }),
-          onTrouble: (trouble) => onRedisTrouble(trouble),
-        });
+  let redis: RedisBackend | undefined;
+  try {
+    redis =
+      options.redisUrl === ''
+        ? undefined
+        : await RedisBackend.start({
+            url: options.redisUrl,
+            prefix: options.redisPrefix,
+            nodeId,
+            leaseMs: options.nodeLease * 1000,
+            log: log.child({ component: 'redis' }),
+            onTrouble: (trouble) => onRedisTrouble(trouble),
+          });
+  } catch (error) {
+    // A PostgreSQL store's connections would keep the process alive.
+    if (givenStore === undefined) await store.close();
+    throw error;
+  }
   const backend = givenBackend ?? redis ?? new MemoryBackend();
-  const store = givenStore ?? (await openExtensionStore(options.db, { create: true }));
 
   const switchboard = new Switchboard({
     backend,

@@ -218,7 +218,11 @@ export class RedisBackend implements SwitchboardBackend {
 
   async close(): Promise<void> {
     try {
-      await this.membership.stop();
+      // With Redis out of reach the others will sweep this process once its lease runs out.
+      await Promise.race([
+        this.membership.stop(),
+        new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+      ]);
     } finally {
       this.subscriber.destroy();
       await this.commands.close();
