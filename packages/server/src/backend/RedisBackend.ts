@@ -217,16 +217,17 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   async close(): Promise<void> {
-    try {
-      // With Redis out of reach the others will sweep this process once its lease runs out.
-      await Promise.race([
-        this.membership.stop(),
-        new Promise((resolve) => setTimeout(resolve, 2000).unref()),
-      ]);
-    } finally {
-      this.subscriber.destroy();
-      await this.commands.close();
-    }
+    // With Redis out of reach the others sweep this process once its lease runs out; do not wait for it.
+    const left = await Promise.race([
+      this.membership.stop().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
+    ]);
+    this.subscriber.destroy();
+    if (left) await this.commands.close();
+    else this.commands.destroy();
   }
 
   // ------------------------------------------------------------------ internals
