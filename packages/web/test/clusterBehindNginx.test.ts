@@ -9,13 +9,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { landedOn } from '../../server/test/deploy/support/cluster.js';
 import {
   type Deployment,
   type ProxyInFront,
   startDeployment,
 } from '../../server/test/deploy/support/deployment.js';
 import { missingProgram } from '../../server/test/deploy/support/proxies.js';
+import { landedOn } from '../../server/test/support/serveNodes.js';
 import { screenshot } from './support/artifacts.js';
 import { launchChromium } from './support/chromium.js';
 import { assertReceivingMedia } from './support/media.js';

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { connectCall } from '../support/calls.js';
-import { waitForExit } from '../support/cliProcess.js';
 import { ClusterProcesses } from '../support/clusterProcesses.js';
 import { FRONT } from '../support/extensions.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/testRedis.js';
@@ -32,10 +31,9 @@ describe('cluster: a node stopped with SIGTERM', () => {
     caller = await cluster.peer(0, FRONT.id, 'caller');
     observer = await cluster.peer(0, FRONT.id, 'observer');
     callId = await connectCall(caller, agent);
-    const { child } = cluster.node(1);
-    child.kill('SIGTERM');
+    const stopped = cluster.node(1).stop();
     stoppedAt = Date.now();
-    await waitForExit(child);
+    await stopped;
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cleanEnv, runCli } from '../support/cliProcess.js';
-import { freePort } from '../support/clusterProcesses.js';
+import { freePort } from '../support/serveNodes.js';
 
 /** `serve --redis-url` when Redis is not there, or the URL is not one: one clear sentence, exit 1 or 2. */
 describe('serve --redis-url at start', () => {

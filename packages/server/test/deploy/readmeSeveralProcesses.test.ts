@@ -13,12 +13,12 @@ import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { connectCall } from '../support/calls.js';
 import { cleanEnv, runProcess } from '../support/cliProcess.js';
-import { freePort } from '../support/clusterProcesses.js';
+import { GroupProcess } from '../support/GroupProcess.js';
+import { freePort } from '../support/serveNodes.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/testRedis.js';
 import { WireClient } from '../support/WireClient.js';
 import { isExtensionEvent, isSessionEvent } from '../support/wireMatchers.js';
-import { REPO_ROOT } from './support/cluster.js';
-import { GroupProcess } from './support/GroupProcess.js';
+import { REPO_ROOT } from './support/deployDoc.js';
 import { workFolder } from './support/proxies.js';
 
 const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createClient } from 'redis';
 import { connectCall } from '../support/calls.js';
-import { freePort } from '../support/clusterProcesses.js';
 import { delay } from '../support/delay.js';
+import { GroupProcess } from '../support/GroupProcess.js';
+import { type ClusterNode, freePort, startNodes } from '../support/serveNodes.js';
 import { WireClient } from '../support/WireClient.js';
-import { addExtension, type ClusterNode, startNodes } from './support/cluster.js';
 import { deployConfig, substitute } from './support/deployDoc.js';
-import { GroupProcess } from './support/GroupProcess.js';
+import { addExtension } from './support/deployment.js';
 import { findProgram, workFolder } from './support/proxies.js';
 
 const FRONT = { id: 'front-desk', name: 'Front desk', password: 'front desk secret' };
@@ -58,9 +58,7 @@ describe('docs/deploy.md: the Redis configuration', () => {
   });
 
   const peer = async (node: ClusterNode, label: string) => {
-    const client = await WireClient.connect(`${node.url.replace(/^http/, 'ws')}/peers/${FRONT.id}`, {
-      label,
-    });
+    const client = await WireClient.connect(node.wsUrl(FRONT.id), { label });
     clients.push(client);
     await client.init();
     return client;

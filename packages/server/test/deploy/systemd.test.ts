@@ -14,12 +14,13 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
 import { serverOptionSpecs } from '../../src/config/serverOptions.js';
-import { freePort } from '../support/clusterProcesses.js';
+import { GroupProcess } from '../support/GroupProcess.js';
+import { request } from '../support/httpRequest.js';
+import { freePort } from '../support/serveNodes.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/testRedis.js';
 import { WireClient } from '../support/WireClient.js';
-import { addExtension, REPO_ROOT, request } from './support/cluster.js';
-import { DEPLOY_DOC_PATH, deployConfig } from './support/deployDoc.js';
-import { GroupProcess } from './support/GroupProcess.js';
+import { DEPLOY_DOC_PATH, deployConfig, REPO_ROOT } from './support/deployDoc.js';
+import { addExtension } from './support/deployment.js';
 import { findProgram, workFolder } from './support/proxies.js';
 
 const run = promisify(execFile);

@@ -1,32 +1,25 @@
 /**
- * Real processes for cluster tests: `pbx-peers serve --redis-url` nodes and, where a test must kill or
- * restart Redis, a private `redis-server` on a port of its own. Every wait is bounded; `stop` kills
- * whatever is still running.
+ * Real processes for cluster tests: `pbx-peers serve --redis-url` nodes (started by serveNodes, each in a
+ * process group of its own) on one SQLite store file, wire clients on them, and, where a test must kill or
+ * restart Redis, a private `redis-server` on a port of its own. Every wait is bounded; `stop` ends whatever
+ * is still running.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient } from 'redis';
-import { hashPassword } from '../../src/store/passwordHash.js';
-import { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
-import { cleanEnv, startCli, waitForExit, waitForListening } from './cliProcess.js';
-import type { TestExtension } from './startServerWithExtensions.js';
+import { delay } from './delay.js';
+import { GroupProcess } from './GroupProcess.js';
+import { type ClusterNode, freePort, startNodes } from './serveNodes.js';
+import { storeWithExtensions, type TestExtension } from './startServerWithExtensions.js';
 import { WireClient } from './WireClient.js';
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
+const REDIS_START_TIMEOUT_MS = 10_000;
+const REDIS_EXIT_TIMEOUT_MS = 10_000;
 
 /** A `redis-server` of the test's own, keeping nothing on disk: a restart comes back empty. */
 export class PrivateRedis {
-  private child: ChildProcess | undefined;
+  private server: GroupProcess | undefined;
 
   private constructor(readonly port: number) {}
 
@@ -42,12 +35,13 @@ export class PrivateRedis {
 
   /** Starts it again on the same port (empty), and waits until it answers. */
   async restart(): Promise<void> {
-    this.child = spawn(
+    const server = GroupProcess.start(
       'redis-server',
       ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
+      { label: `redis-server on ${this.port}` },
     );
-    const deadline = Date.now() + 10_000;
+    this.server = server;
+    const deadline = Date.now() + REDIS_START_TIMEOUT_MS;
     for (;;) {
       const client = createClient({
         url: this.url,
@@ -61,31 +55,23 @@ export class PrivateRedis {
         return;
       } catch {
         client.destroy();
-        if (Date.now() > deadline) throw new Error(`redis-server on ${this.port} did not start`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (server.hasExited || Date.now() > deadline) {
+          await this.kill();
+          throw new Error(`redis-server on ${this.port} did not start:\n${server.output()}`);
+        }
+        await delay(50);
       }
     }
   }
 
   /** kill -9: gone at once, with everything it held. */
   async kill(): Promise<void> {
-    const child = this.child;
-    this.child = undefined;
-    if (child === undefined || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    const server = this.server;
+    this.server = undefined;
+    if (server === undefined || server.hasExited) return;
+    server.signal('SIGKILL');
+    await server.exited(REDIS_EXIT_TIMEOUT_MS);
   }
-}
-
-export interface ClusterNode {
-  /** `http://127.0.0.1:PORT`. */
-  url: string;
-  child: ChildProcess;
-  /** `ws://…/peers/<extension>` on this node. */
-  wsUrl(extensionId: string): string;
-  /** Output so far, for failure messages. */
-  output(): string;
 }
 
 export interface ClusterOptions {
@@ -108,61 +94,19 @@ export class ClusterProcesses {
     const cluster = new ClusterProcesses(mkdtempSync(join(tmpdir(), 'pbx-cluster-')));
     try {
       const db = join(cluster.dir, 'extensions.db');
-      const store = SqliteExtensionStore.open(db);
-      for (const extension of options.extensions) {
-        await store.add({
-          id: extension.id,
-          name: extension.name ?? extension.id,
-          passwordHash: await hashPassword(extension.password),
-        });
-      }
-      await store.close();
-      const starting = Array.from({ length: options.nodes }, (_, n) =>
-        cluster.startNode(n + 1, [
-          'serve',
-          '--port',
-          '0',
-          '--db',
-          db,
-          '--redis-url',
-          options.redisUrl,
-          '--redis-prefix',
-          options.redisPrefix,
-          '--ring-timeout',
-          '0',
-          ...(options.args ?? []),
-        ]),
-      );
-      cluster.nodes.push(...(await Promise.all(starting)));
+      await (await storeWithExtensions(db, options.extensions)).close();
+      const nodes = await startNodes(options.nodes, {
+        redisUrl: options.redisUrl,
+        redisPrefix: options.redisPrefix,
+        db,
+        args: ['--ring-timeout', '0', ...(options.args ?? [])],
+      });
+      cluster.nodes.push(...nodes);
       return cluster;
     } catch (error) {
       await cluster.stop();
       throw error;
     }
-  }
-
-  private async startNode(n: number, args: string[]): Promise<ClusterNode> {
-    const child = startCli(args, cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn' }));
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    let url: string;
-    try {
-      url = await waitForListening(child);
-    } catch (error) {
-      child.kill('SIGKILL');
-      throw new Error(`node ${n}: ${(error as Error).message}`);
-    }
-    return {
-      url,
-      child,
-      wsUrl: (extensionId) => `${url.replace(/^http/, 'ws')}/peers/${encodeURIComponent(extensionId)}`,
-      output: () => output,
-    };
   }
 
   /** An initialized peer on node `n` (0-based). */
@@ -188,24 +132,13 @@ export class ClusterProcesses {
 
   /** kill -9 of one node: no close frames, no cleanup of its own. */
   async kill(n: number): Promise<void> {
-    const { child } = this.node(n);
-    child.kill('SIGKILL');
-    await waitForExit(child);
+    await this.node(n).kill();
   }
 
+  /** Closes the clients, then stops every node still running (SIGTERM, SIGKILL after a grace period). */
   async stop(): Promise<void> {
     await Promise.all([...this.clients].map((client) => client.close()));
-    await Promise.all(
-      this.nodes.map(async ({ child }) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        child.kill('SIGTERM');
-        try {
-          await waitForExit(child);
-        } catch {
-          child.kill('SIGKILL');
-        }
-      }),
-    );
+    await Promise.all(this.nodes.map((node) => node.process.stop()));
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

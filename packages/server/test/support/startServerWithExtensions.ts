@@ -21,15 +21,12 @@ function cachedPasswordHash(password: string): Promise<string> {
   return hash;
 }
 
-/**
- * The real server on a free port, logging nothing, with its own in-memory SQLite store holding
- * `extensions`. The caller closes both (the server does not close a store it was given).
- */
-export async function startServerWithExtensions(
+/** A SQLite store at `path` (a file, or `:memory:`) holding `extensions`; the caller closes it. */
+export async function storeWithExtensions(
+  path: string,
   extensions: readonly TestExtension[],
-  options: Omit<StartServerOptions, 'store'> = {},
-): Promise<{ server: RunningServer; store: SqliteExtensionStore }> {
-  const store = SqliteExtensionStore.open(':memory:');
+): Promise<SqliteExtensionStore> {
+  const store = SqliteExtensionStore.open(path);
   try {
     for (const extension of extensions) {
       await store.add({
@@ -38,6 +35,23 @@ export async function startServerWithExtensions(
         passwordHash: await cachedPasswordHash(extension.password),
       });
     }
+    return store;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/**
+ * The real server on a free port, logging nothing, with its own in-memory SQLite store holding
+ * `extensions`. The caller closes both (the server does not close a store it was given).
+ */
+export async function startServerWithExtensions(
+  extensions: readonly TestExtension[],
+  options: Omit<StartServerOptions, 'store'> = {},
+): Promise<{ server: RunningServer; store: SqliteExtensionStore }> {
+  const store = await storeWithExtensions(':memory:', extensions);
+  try {
     const server = await startServer({ port: 0, logLevel: 'silent', ...options, store });
     return { server, store };
   } catch (error) {

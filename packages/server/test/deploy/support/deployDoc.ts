@@ -7,6 +7,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
+/** The repository root, for what the docs call `/opt/pbx-peers`. */
+export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+
 export const DEPLOY_DOC_PATH = fileURLToPath(new URL('../../../../../docs/deploy.md', import.meta.url));
 
 /** The text of the fenced block after `<!-- config: NAME -->` in docs/deploy.md. */

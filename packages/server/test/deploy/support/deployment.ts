@@ -4,19 +4,14 @@
  * nginx or haproxy in front, configured from the doc's blocks with only ports, certificate paths and names
  * replaced.
  */
+import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../../support/clusterProcesses.js';
+import { runCli } from '../../support/cliProcess.js';
 import { TEST_POSTGRES_URL, withAdminClient } from '../../support/postgres.js';
+import { type ClusterNode, freePort, type NodeOptions, startNode } from '../../support/serveNodes.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../../support/testRedis.js';
 import { type ConnectOptions, WireClient } from '../../support/WireClient.js';
-import {
-  addExtension,
-  type ClusterNode,
-  type DeployExtension,
-  type NodeOptions,
-  startNode,
-} from './cluster.js';
 import { deployConfig, substitute } from './deployDoc.js';
 import {
   type Certificate,
@@ -26,6 +21,28 @@ import {
   startNginx,
   workFolder,
 } from './proxies.js';
+
+export interface DeployExtension {
+  id: string;
+  name: string;
+  password: string;
+}
+
+/** `pbx-peers extension add` against a store, as an operator would. */
+export async function addExtension(db: string, extension: DeployExtension): Promise<void> {
+  const added = await runCli([
+    'extension',
+    'add',
+    extension.name,
+    '--id',
+    extension.id,
+    '--password',
+    extension.password,
+    '--db',
+    db,
+  ]);
+  assert.equal(added.code, 0, `extension add failed: ${added.stderr}`);
+}
 
 /** The node ports the doc's proxy configs name, in order. */
 const DOC_NODE_PORTS = ['8081', '8082', '8083'];

@@ -9,8 +9,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { waitForPort } from './cluster.js';
-import { GroupProcess } from './GroupProcess.js';
+import { GroupProcess } from '../../support/GroupProcess.js';
+import { waitForPort } from '../../support/serveNodes.js';
 
 const run = promisify(execFile);
 
@@ -136,14 +136,7 @@ export async function startNginx(
     },
   );
   void checked;
-  const child = GroupProcess.start(nginx, args, { label: 'nginx' });
-  try {
-    await waitForPort(waitPort, child);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
-  return { process: child, stop: async () => void (await child.stop()) };
+  return running(GroupProcess.start(nginx, args, { label: 'nginx' }), waitPort);
 }
 
 /**
@@ -162,12 +155,11 @@ export async function startHaproxy(config: string, folder: string, waitPort: num
       );
     },
   );
-  const child = GroupProcess.start(haproxy, ['-db', '-f', path], { label: 'haproxy' });
-  try {
-    await waitForPort(waitPort, child);
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  return running(GroupProcess.start(haproxy, ['-db', '-f', path], { label: 'haproxy' }), waitPort);
+}
+
+/** The proxy once `waitPort` accepts connections; stopped when it never does. */
+async function running(child: GroupProcess, waitPort: number): Promise<RunningProxy> {
+  await child.untilReady(waitForPort(waitPort, child));
   return { process: child, stop: async () => void (await child.stop()) };
 }

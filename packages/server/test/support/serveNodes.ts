@@ -1,18 +1,15 @@
 /**
- * Real `pbx-peers serve` processes for the deployment tests, each in its own process group, and what the
- * tests ask of them: `/healthz`, plain HTTP(S) requests with a chosen source address, free ports.
+ * Real `pbx-peers serve --redis-url` processes, each in its own process group (see GroupProcess): start one
+ * and know its URL, `/healthz`, stop it with SIGTERM, kill it with SIGKILL, wait for its exit; free ports and
+ * waiting for a port. The cluster tests (ClusterProcesses) and the deployment tests build their nodes with
+ * this. Every wait is bounded; whatever a test leaves running is killed when the test process exits.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import https from 'node:https';
 import { connect, createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { CLI_PATH, cleanEnv, runCli } from '../../support/cliProcess.js';
-import { delay } from '../../support/delay.js';
+import { CLI_PATH, cleanEnv } from './cliProcess.js';
+import { delay } from './delay.js';
 import { type ExitInfo, GroupProcess } from './GroupProcess.js';
-
-/** The repository root, for what the docs call `/opt/pbx-peers`. */
-export const REPO_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+import { request } from './httpRequest.js';
 
 const START_TIMEOUT_MS = 15_000;
 const STOP_TIMEOUT_MS = 15_000;
@@ -34,6 +31,8 @@ export interface NodeOptions {
   args?: readonly string[];
   /** PBX_PEERS_* variables; the test's own are never passed on. */
   env?: Record<string, string>;
+  /** Names the node in failure messages; default `pbx-peers serve --port PORT`. */
+  label?: string;
 }
 
 export interface ClusterNode {
@@ -41,13 +40,18 @@ export interface ClusterNode {
   /** `http://127.0.0.1:PORT`. */
   readonly url: string;
   readonly process: GroupProcess;
+  /** `ws://…/peers/<extension>` on this node. */
+  wsUrl(extensionId: string): string;
+  /** stdout and stderr so far, for failure messages. */
+  output(): string;
   healthz(): Promise<Healthz>;
   /** SIGTERM, as systemd stops it; resolves with the exit. */
   stop(): Promise<ExitInfo>;
-  /** SIGKILL, as `kill -9`. */
+  /** SIGKILL, as `kill -9`: no close frames, no cleanup of its own; resolves with the exit. */
   kill(): Promise<ExitInfo>;
 }
 
+/** Starts one `pbx-peers serve` and resolves once it prints its URL; on failure nothing is left running. */
 export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   const args = [
     CLI_PATH,
@@ -64,21 +68,18 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   ];
   const child = GroupProcess.start(process.execPath, args, {
     env: cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn', ...options.env }),
-    label: `pbx-peers serve --port ${options.port ?? 0}`,
+    label: options.label ?? `pbx-peers serve --port ${options.port ?? 0}`,
   });
-  let url: string;
-  try {
-    url = (
-      await child.waitForOutput(/^pbx-peers listening on (http:\/\/\S+)$/m, START_TIMEOUT_MS)
-    )[1] as string;
-  } catch (error) {
-    await child.stop();
-    throw error;
-  }
+  const listening = await child.untilReady(
+    child.waitForOutput(/^pbx-peers listening on (http:\/\/\S+)$/m, START_TIMEOUT_MS),
+  );
+  const url = listening[1] as string;
   return {
     port: Number(new URL(url).port),
     url,
     process: child,
+    wsUrl: (extensionId) => `${url.replace(/^http/, 'ws')}/peers/${encodeURIComponent(extensionId)}`,
+    output: () => child.output(),
     healthz: async () => JSON.parse((await request(`${url}/healthz`)).body) as Healthz,
     async stop() {
       child.signal('SIGTERM');
@@ -91,9 +92,13 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
   };
 }
 
-/** Starts `count` nodes at once. */
+/** Starts `count` nodes at once (labelled `node 1` …); when one fails, the others are stopped. */
 export async function startNodes(count: number, options: NodeOptions): Promise<ClusterNode[]> {
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startNode(options)));
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, (_, index) =>
+      startNode({ label: `pbx-peers serve (node ${index + 1} of ${count})`, ...options }),
+    ),
+  );
   const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = started.find((result) => result.status === 'rejected');
   if (failure !== undefined) {
@@ -101,28 +106,6 @@ export async function startNodes(count: number, options: NodeOptions): Promise<C
     throw failure.reason;
   }
   return nodes;
-}
-
-export interface DeployExtension {
-  id: string;
-  name: string;
-  password: string;
-}
-
-/** `pbx-peers extension add` against a store, as an operator would. */
-export async function addExtension(db: string, extension: DeployExtension): Promise<void> {
-  const added = await runCli([
-    'extension',
-    'add',
-    extension.name,
-    '--id',
-    extension.id,
-    '--password',
-    extension.password,
-    '--db',
-    db,
-  ]);
-  assert.equal(added.code, 0, `extension add failed: ${added.stderr}`);
 }
 
 /** Each node's `/healthz` connection count, in the nodes' order. */
@@ -167,49 +150,6 @@ export async function landedOn<T>(
   return { opened, node };
 }
 
-export interface HttpAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * One GET (http or https), redirects not followed. For https the certificate is not checked: the tests'
- * proxies use a self-signed one.
- */
-export function request(
-  url: string,
-  options: { headers?: Record<string, string>; localAddress?: string; timeoutMs?: number } = {},
-): Promise<HttpAnswer> {
-  const { headers = {}, localAddress, timeoutMs = 5_000 } = options;
-  const secure = url.startsWith('https:');
-  return new Promise((resolve, reject) => {
-    const sent = (secure ? https : http).get(
-      url,
-      {
-        headers,
-        ...(localAddress === undefined ? {} : { localAddress }),
-        ...(secure ? { rejectUnauthorized: false } : {}),
-        agent: false,
-        timeout: timeoutMs,
-      },
-      (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body }),
-        );
-        response.on('error', reject);
-      },
-    );
-    sent.on('timeout', () => sent.destroy(new Error(`GET ${url}: no answer within ${timeoutMs} ms`)));
-    sent.on('error', reject);
-  });
-}
-
 /** A TCP port that was free a moment ago (the kernel's pick), for programs that need a number up front. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -218,8 +158,11 @@ export function freePort(): Promise<number> {
     server.on('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      if (typeof address !== 'object' || address === null) {
+        server.close(() => reject(new Error('no port')));
+        return;
+      }
+      server.close(() => resolve(address.port));
     });
   });
 }

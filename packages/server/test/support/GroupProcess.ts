@@ -146,6 +146,16 @@ export class GroupProcess {
     ]);
   }
 
+  /** Resolves with `waiting` (a wait for this process to be ready); when that fails, stops the group first. */
+  async untilReady<T>(waiting: Promise<T>): Promise<T> {
+    try {
+      return await waiting;
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+  }
+
   /** SIGTERM to the group, SIGKILL if it is still there after `graceMs`, then to stragglers; never throws. */
   async stop(graceMs = 5_000): Promise<ExitInfo> {
     if (this.#exit === undefined) this.signal('SIGTERM');
