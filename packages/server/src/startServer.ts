@@ -124,6 +124,9 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
       case 'state-lost':
         switchboard.closeAll(SERVICE_RESTART, 'backend restarted');
         return;
+      case 'notices-lost':
+        switchboard.closeAll(SERVICE_RESTART, 'backend connection lost');
+        return;
       default:
         return assertNever(trouble);
     }

@@ -118,6 +118,11 @@ export class RedisBackend implements SwitchboardBackend {
       await backend.membership.start();
       // After an outage, check at once whether Redis kept its data.
       commands.on('ready', () => backend.membership.renewNow());
+      // node-redis subscribes again by itself, but what was published while it was away is gone.
+      subscriber.on('ready', () => {
+        options.log.warn('subscriber connection back; notices may have been lost');
+        options.onTrouble?.('notices-lost');
+      });
       return backend;
     } catch (error) {
       commands.destroy();

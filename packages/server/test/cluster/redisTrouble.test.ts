@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { createClient } from 'redis';
 import { connectCall } from '../support/calls.js';
 import { ClusterProcesses, PrivateRedis } from '../support/clusterProcesses.js';
 import { delay } from '../support/delay.js';
@@ -44,6 +45,25 @@ describe('cluster: Redis trouble', () => {
     agent.send({ type: 'signal', peerId: agent.peerId, callId, data: { n: 2 } });
     assert.deepEqual((await caller.nextMatching(isSignal(callId))).data, { n: 2 });
   }
+
+  it('a subscriber connection cut by Redis (as one that falls behind is): its node closes with 1012, then calls work', async () => {
+    const agent = await cluster.agent(0, FRONT, 'agent');
+    const caller = await cluster.peer(1, FRONT.id, 'caller');
+    await connectCall(caller, agent);
+
+    const admin = createClient({ url: redis.url, socket: { reconnectStrategy: false } });
+    await admin.connect();
+    try {
+      await admin.sendCommand(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    } finally {
+      admin.destroy();
+    }
+    for (const client of [agent, caller]) {
+      const { code } = await client.closed(10_000);
+      assert.equal(code, SERVICE_RESTART, `${client.label} closed with ${code}`);
+    }
+    await callAcrossNodes();
+  });
 
   it('Redis restarted empty during calls: every connection is closed with 1012, then calls work again', async (t) => {
     const agent = await cluster.agent(0, FRONT, 'agent');

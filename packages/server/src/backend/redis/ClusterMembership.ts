@@ -16,7 +16,13 @@ export type RedisTrouble =
    * persistence), or this process's lease ran out and the others swept its peers. It has joined again
    * as a new incarnation; its connections must be closed so that clients reconnect and start over.
    */
-  | 'state-lost';
+  | 'state-lost'
+  /**
+   * The subscriber connection dropped and came back (Redis also cuts a subscriber that falls too far
+   * behind): notices published meanwhile are lost, so its peers' view may disagree with the state; their
+   * connections must be closed like `state-lost`.
+   */
+  | 'notices-lost';
 
 export interface ClusterMembershipOptions {
   /** The process's name in logs and metrics; incarnations are named after it. */
