@@ -40,18 +40,24 @@ async function main(argv: readonly string[]): Promise<number> {
   const file = join(outDir, `${cli.mode.name}-${stamp}.json`);
   writeFileSync(file, `${JSON.stringify({ ...results, summary: rows, targets }, null, 2)}\n`);
 
-  const { machine } = results;
+  const { machine, cluster } = results;
   const steal = hostStealShares(results);
+  const clusterLine =
+    'skipped' in cluster
+      ? `cluster figures left out: ${cluster.skipped}`
+      : `cluster: ${cluster.nodes} pbx-peers nodes on a private Redis ${cluster.redis}` +
+        (machine.pinned ? ', all on the server core' : '');
   const lines = [
     '',
     `pbx-peers benchmark, ${cli.mode.name} mode, ${results.rounds.length} round(s), ${results.startedAt}`,
     `${machine.cpuModel}, ${machine.cpus} cores, ${machine.memory}, Node ${machine.node}, ws ${machine.ws}, peer ${machine.peer}, ` +
       (machine.pinned ? 'servers on core 0, load on core 1' : 'not pinned'),
+    clusterLine,
     '',
     renderTable(rows),
     '',
     `Host steal during measurement windows: median ${percent(median(steal))}, max ${percent(Math.max(0, ...steal))}.`,
-    'Cells: median (min–max over rounds) ×ratio to the ws relay (parse) in the same round; † some runs did not count.',
+    'Cells: median (min–max over rounds) ×ratio to the ws relay (parse) in the same round (the cluster: to pbx-peers); † some runs did not count.',
     '',
     renderTargets(targets),
     '',
@@ -70,8 +76,8 @@ function hostStealShares(results: BenchResults): number[] {
       for (const run of Object.values(bySize ?? {})) shares.push(run.hostSteal);
     for (const runs of Object.values(round.latency)) for (const run of runs ?? []) shares.push(run.hostSteal);
     for (const run of Object.values(round.connect)) if (run !== undefined) shares.push(run.hostSteal);
-    if (round.calls !== undefined)
-      shares.push(round.calls.saturated.hostSteal, round.calls.halfRate.hostSteal);
+    for (const calls of Object.values(round.calls))
+      if (calls !== undefined) shares.push(calls.saturated.hostSteal, calls.halfRate.hostSteal);
   }
   return shares;
 }

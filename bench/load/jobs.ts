@@ -11,6 +11,7 @@ import type { LatencySummary } from '../stats/percentiles.js';
 
 export interface OpenPairsJob {
   kind: 'open-pairs';
+  /** On a cluster, the two peers of every pair are on different nodes (see relayPairs.ts). */
   target: Target;
   pairs: number;
   /** Source address to bind; unset lets the kernel pick the port per destination (much faster). */
@@ -72,6 +73,7 @@ export interface IdleCloseJob {
 
 export interface CallSetupJob {
   kind: 'call-setup';
+  /** On a cluster, agents and callers are spread over its nodes and every call joins two of them. */
   target: Target;
   agents: number;
   /** Closed loop: calls in progress at once. */
@@ -115,6 +117,8 @@ export interface ThroughputResult {
   load: CpuWindow;
   /** Frames that were not the expected relayed signal (errors, say). */
   unexpected: number;
+  /** A server of several processes (a cluster): each one's utilisation, by label. */
+  serverParts?: Record<string, number>;
 }
 
 export interface LatencyResult {
@@ -128,6 +132,8 @@ export interface LatencyResult {
   server: CpuWindow;
   load: CpuWindow;
   unexpected: number;
+  /** A server of several processes (a cluster): each one's utilisation, by label. */
+  serverParts?: Record<string, number>;
 }
 
 export interface ConnectRateResult {
@@ -138,6 +144,8 @@ export interface ConnectRateResult {
   perSecond: number;
   server: CpuWindow;
   load: CpuWindow;
+  /** A server of several processes (a cluster): each one's utilisation, by label. */
+  serverParts?: Record<string, number>;
 }
 
 export interface IdleOpenResult {
@@ -162,6 +170,10 @@ export interface CallSetupResult {
   failures: number;
   server: CpuWindow;
   load: CpuWindow;
+  /** A server of several processes (a cluster): each one's utilisation, by label. */
+  serverParts?: Record<string, number>;
+  /** On a cluster: completed calls by caller node → agent node (`"0>1"`), over the window. */
+  nodePairs?: Record<string, number>;
 }
 
 export interface JobResults {

@@ -1,4 +1,4 @@
-import type { Target } from '../servers/serverKinds.js';
+import { nodeCountOf, onNode, type Target } from '../servers/serverKinds.js';
 import { delay, forEachConcurrent, withTimeout } from './concurrency.js';
 import { connectPbxPeer, type PbxPeer, ProtocolFailure, SIGNAL_START } from './protocols/pbxProtocol.js';
 import {
@@ -13,7 +13,8 @@ import type { RawWebSocket } from './rawWs/RawWebSocket.js';
 /**
  * Two connected peers that can relay signals to each other through the server under test. For the
  * PeerJS format that is two peers that know each other's id; for pbx-peers it is a connected call: the
- * caller called, the agent (registered with the extension's password) answered.
+ * caller called, the agent (registered with the extension's password) answered. On a cluster the caller
+ * and the agent of every pair are on different nodes (`crossNodePair`), so every signal crosses Redis.
  */
 export interface RelayEndpoint {
   ws: RawWebSocket;
@@ -39,6 +40,18 @@ export async function openRelayPairs(
   return target.protocol === 'pbx'
     ? openPbxPairs(target, count, localAddress, timeoutMs)
     : openPeerjsPairs(target, count, localAddress, timeoutMs);
+}
+
+/**
+ * The nodes of pair `index` on a cluster of `nodes`: callers rotate over the nodes, and the agent's node
+ * is one or two further on, alternating, so every ordered pair of distinct nodes gets an equal share
+ * (for 3 nodes: 0→1, 1→2, 2→0, 0→2, 1→0, 2→1, …). One node: both on it.
+ */
+export function crossNodePair(index: number, nodes: number): { callerNode: number; agentNode: number } {
+  if (nodes <= 1) return { callerNode: 0, agentNode: 0 };
+  const callerNode = index % nodes;
+  const offset = 1 + (Math.floor(index / nodes) % (nodes - 1));
+  return { callerNode, agentNode: (callerNode + offset) % nodes };
 }
 
 export function closeRelayPairs(pairs: readonly RelayPair[]): void {
@@ -79,16 +92,24 @@ async function openPbxPairs(
   timeoutMs: number,
 ): Promise<RelayPair[]> {
   if (target.protocol !== 'pbx') throw new TypeError('not a pbx-peers target');
+  const nodes = nodeCountOf(target);
   const callers: PbxPeer[] = [];
   const agents: PbxPeer[] = [];
   await forEachConcurrent(count * 2, SETUP_CONCURRENCY, async (index) => {
-    const peer = await connectPbxPeer(target, localAddress, timeoutMs);
+    const pair = index >> 1;
+    const isAgent = index % 2 === 0;
+    const { callerNode, agentNode } = crossNodePair(pair, nodes);
+    const peer = await connectPbxPeer(
+      onNode(target, isAgent ? agentNode : callerNode),
+      localAddress,
+      timeoutMs,
+    );
     await peer.init(timeoutMs);
-    if (index % 2 === 0) {
+    if (isAgent) {
       await peer.register(target.password, timeoutMs);
-      agents.push(peer);
+      agents[pair] = peer;
     } else {
-      callers.push(peer);
+      callers[pair] = peer;
     }
   });
   const pairs: RelayPair[] = [];

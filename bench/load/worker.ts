@@ -5,7 +5,7 @@
  *
  * Usage (by the runner): node --import tsx bench/load/worker.ts
  */
-import type { ServerKind, Target } from '../servers/serverKinds.js';
+import { type ServerKind, serverProcessesOf, type Target } from '../servers/serverKinds.js';
 import { runCallSetups } from './drivers/callSetup.js';
 import { runConnectionRate } from './drivers/connectionRate.js';
 import { IdleConnections } from './drivers/idleConnections.js';
@@ -49,11 +49,11 @@ async function handle(job: Job): Promise<JobResults[JobKind]> {
     }
     case 'throughput': {
       const open = pairsOf(job.server);
-      return runThroughput(open.pairs, open.target.serverPid, job);
+      return runThroughput(open.pairs, serverProcessesOf(open.target), job);
     }
     case 'latency': {
       const open = pairsOf(job.server);
-      return runLatency(open.pairs, open.target.serverPid, job);
+      return runLatency(open.pairs, serverProcessesOf(open.target), job);
     }
     case 'close-pairs':
       return { closed: closePairs(job.server) };

@@ -1,10 +1,12 @@
+import type { LatencyResult } from '../load/jobs.js';
 import type { BenchResults, MemoryVariant, RoundResult } from '../runner/results.js';
-import { REFERENCE_KIND, SERVER_KINDS, type ServerKind } from '../servers/serverKinds.js';
-import { type Spread, spreadOf } from '../stats/summary.js';
+import { referenceOf, SERVER_KINDS, type ServerKind } from '../servers/serverKinds.js';
+import { median, type Spread, spreadOf } from '../stats/summary.js';
 
 /**
  * The summary: one row per figure, one cell per server, each the median with min-max over rounds and
- * the median of the same-round ratios to the bare parse-and-forward relay.
+ * the median of the same-round ratios to the bare parse-and-forward relay (for the cluster: to pbx-peers
+ * on one process).
  */
 
 export type Unit = 'msg/s' | 'µs' | '%' | 'ms' | 'B' | 'conn/s' | 'calls/s';
@@ -57,14 +59,14 @@ function roundRow(
   const samplesOf = (kind: ServerKind): Sample[] =>
     results.rounds.flatMap((round) => {
       const value = pick(round, kind);
-      return value === undefined || Number.isNaN(value)
+      // NaN arrives over IPC as null (a latency run where every message was lost).
+      return typeof value !== 'number' || Number.isNaN(value)
         ? []
         : [{ round: round.round, value, counted: counts(round, kind) }];
     });
-  const reference = samplesOf(REFERENCE_KIND);
   const cells: Partial<Record<ServerKind, Cell>> = {};
   for (const kind of SERVER_KINDS) {
-    const cell = cellOf(samplesOf(kind), reference);
+    const cell = cellOf(samplesOf(kind), samplesOf(referenceOf(kind)));
     if (cell !== undefined) cells[kind] = cell;
   }
   return { id, label, unit, cells };
@@ -130,6 +132,9 @@ export function figureRows(results: BenchResults): FigureRow[] {
         const m = run(r, k);
         return m === undefined ? undefined : m.load.utilisation * 100;
       }),
+      roundRow(results, `relay-${key}-redis`, `relay ${kb(payloadBytes)}: of it, Redis`, '%', (r, k) =>
+        redisShare(run(r, k)?.serverParts),
+      ),
     );
   }
   results.latencyRates.forEach((rate, index) => {
@@ -148,13 +153,40 @@ export function figureRows(results: BenchResults): FigureRow[] {
           `latency-${index}-${pick}`,
           `latency @ ${rate} msg/s (${share}%): ${name}`,
           'ms',
-          (r, k) => run(r, k)?.latency[pick],
+          (r, k) => latencyOf(run(r, k), pick),
           complete,
         ),
       );
     }
   });
-  const memoryVariant = (kind: ServerKind): MemoryVariant => kind;
+  const halfRates = results.rounds.flatMap((round) =>
+    round.clusterHalfLoad === undefined ? [] : [round.clusterHalfLoad.rate],
+  );
+  if (halfRates.length > 0) {
+    const rate = Math.round(median(halfRates));
+    const shown = halfRates.length > 1 ? `≈${rate}` : String(rate);
+    const run = (round: RoundResult, kind: ServerKind) => round.clusterHalfLoad?.latency[kind];
+    const complete = (round: RoundResult, kind: ServerKind) =>
+      run(round, kind)?.lost === 0 && run(round, kind)?.unexpected === 0;
+    for (const [name, pick] of [
+      ['p50', 'p50'],
+      ['p99', 'p99'],
+      ['p99.9', 'p999'],
+    ] as const) {
+      rows.push(
+        roundRow(
+          results,
+          `latency-cluster-half-${pick}`,
+          `latency @ ${shown} msg/s (half the cluster's): ${name}`,
+          'ms',
+          (r, k) => latencyOf(run(r, k), pick),
+          complete,
+        ),
+      );
+    }
+  }
+  const memoryVariant = (kind: ServerKind): MemoryVariant | undefined =>
+    kind === 'pbx-peers-cluster' ? undefined : kind;
   const initialized = (kind: ServerKind): MemoryVariant | undefined =>
     kind === 'pbx-peers' ? 'pbx-peers-initialized' : undefined;
   rows.push(
@@ -192,7 +224,7 @@ export function figureRows(results: BenchResults): FigureRow[] {
       return m === undefined ? undefined : m.load.utilisation * 100;
     }),
   );
-  const calls = (round: RoundResult, kind: ServerKind) => (kind === 'pbx-peers' ? round.calls : undefined);
+  const calls = (round: RoundResult, kind: ServerKind) => round.calls[kind];
   rows.push(
     roundRow(
       results,
@@ -208,6 +240,9 @@ export function figureRows(results: BenchResults): FigureRow[] {
       const m = calls(r, k)?.saturated;
       return m === undefined ? undefined : m.server.utilisation * 100;
     }),
+    roundRow(results, 'calls-redis', 'call setups: of it, Redis', '%', (r, k) =>
+      redisShare(calls(r, k)?.saturated.serverParts),
+    ),
     roundRow(
       results,
       'calls-p50',
@@ -225,6 +260,22 @@ export function figureRows(results: BenchResults): FigureRow[] {
     ),
   );
   return rows;
+}
+
+/**
+ * A latency percentile of a run; a run that delivered nothing in its window has none (NaN, null after
+ * IPC) and counts as infinitely late, so its cell shows `—` rather than vanishing.
+ */
+function latencyOf(run: LatencyResult | undefined, pick: 'p50' | 'p99' | 'p999'): number | undefined {
+  if (run === undefined) return undefined;
+  const value: number | null = run.latency[pick];
+  return typeof value === 'number' && Number.isFinite(value) ? value : Number.POSITIVE_INFINITY;
+}
+
+/** Redis's share of a core in a cluster's window (its part of "server core busy"), in %. */
+function redisShare(parts: Record<string, number> | undefined): number | undefined {
+  const share = parts?.redis;
+  return share === undefined ? undefined : share * 100;
 }
 
 export function findRow(rows: readonly FigureRow[], id: string): FigureRow | undefined {

@@ -10,12 +10,15 @@ export interface CliOptions {
 
 export const USAGE = `usage: npm run bench -- [--quick | --smoke | --full] [--rounds N] [--out DIR] [--no-pin]
 
-  --full      the reported run: 3 interleaved rounds, a few minutes (default)
-  --quick     one short round, under a minute, for development
+  --full      the reported run: 3 interleaved rounds, about 15 minutes (default)
+  --quick     one short round, about a minute and a half, for development
   --smoke     a few seconds per figure with a handful of connections (used by bench/test)
   --rounds N  override the number of rounds
   --out DIR   where the JSON goes (default bench/results)
-  --no-pin    do not pin the servers to core 0 and the load to core 1`;
+  --no-pin    do not pin the servers to core 0 and the load to core 1
+
+The pbx-peers cluster (3 nodes on a private redis-server, all on the server core) is measured when
+redis-server is on the PATH.`;
 
 export class UsageError extends Error {
   override name = 'UsageError';

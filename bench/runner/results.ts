@@ -51,7 +51,15 @@ export interface RoundResult {
   /** By server, one entry per offered rate (same order as `latencyRates`). */
   latency: Partial<Record<ServerKind, LatencyResult[]>>;
   connect: Partial<Record<ServerKind, ConnectRateResult>>;
-  calls: CallFigures | undefined;
+  /** pbx-peers on one process and the cluster. */
+  calls: Partial<Record<ServerKind, CallFigures>>;
+  /**
+   * pbx-peers on one process and the cluster at half the cluster's own 200 B saturation in this round:
+   * latency at a load the cluster sustains (the shared rates may be beyond it).
+   */
+  clusterHalfLoad: { rate: number; latency: Partial<Record<ServerKind, LatencyResult>> } | undefined;
+  /** How often the cluster's relay pairs were opened anew after a latency run that lost signals. */
+  clusterPairReopens: number;
 }
 
 export interface MachineInfo {
@@ -78,4 +86,6 @@ export interface BenchResults {
   latencyBasis: { server: ServerKind; messagesPerSecond: number } | undefined;
   rounds: RoundResult[];
   memory: MemoryRun[];
+  /** The cluster kind as run (nodes, the private Redis's version), or why it was left out. */
+  cluster: { nodes: number; redis: string } | { skipped: string };
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ThroughputResult } from '../load/jobs.js';
+import type { LatencyResult, ThroughputResult } from '../load/jobs.js';
 import { LoadProcess } from '../load/LoadProcess.js';
 import { waitUntilQuiet } from '../proc/procStat.js';
 import {
@@ -10,9 +10,17 @@ import {
   LIFTED_MESSAGE_BURST,
   LIFTED_MESSAGE_RATE,
   launchServer,
+  redisServerAvailable,
 } from '../servers/launchers.js';
 import { hasTaskset } from '../servers/managedProcess.js';
-import { SERVER_KINDS, type ServerKind } from '../servers/serverKinds.js';
+import {
+  CALL_KINDS,
+  CLUSTER_NODES,
+  CONNECTION_KINDS,
+  LATENCY_BASIS_KINDS,
+  SERVER_KINDS,
+  type ServerKind,
+} from '../servers/serverKinds.js';
 import { linearFit } from '../stats/regression.js';
 import { machineInfo } from './machineInfo.js';
 import type { ModeParams } from './modes.js';
@@ -51,12 +59,21 @@ function jobTimeout(ms: number): number {
 class Bench {
   private readonly workDir = mkdtempSync(join(tmpdir(), 'pbx-bench-'));
   readonly cpus: { server: number | undefined; load: number | undefined };
+  /** The kinds measured: all, or all but the cluster when there is no redis-server to start. */
+  readonly kinds: readonly ServerKind[];
+  readonly cluster: BenchResults['cluster'];
   latencyRates: number[] = [];
   latencyBasis: BenchResults['latencyBasis'];
 
   constructor(private readonly options: RunOptions) {
     const canPin = options.pin && hasTaskset() && (machineInfo(false).cpus ?? 0) >= 2;
     this.cpus = canPin ? { server: 0, load: 1 } : { server: undefined, load: undefined };
+    const redis = redisServerAvailable();
+    this.cluster =
+      redis === undefined ? { skipped: 'no redis-server on the PATH' } : { nodes: CLUSTER_NODES, redis };
+    this.kinds =
+      redis === undefined ? SERVER_KINDS.filter((kind) => kind !== 'pbx-peers-cluster') : SERVER_KINDS;
+    if (redis === undefined) options.log('no redis-server on the PATH: the cluster figures are left out');
   }
 
   get mode(): ModeParams {
@@ -83,13 +100,29 @@ class Bench {
 }
 
 /** Waits (bounded) until none of the servers is still busy, e.g. cleaning up closed connections. */
-async function settle(servers: Iterable<LaunchedServer>): Promise<void> {
-  for (const server of servers) await waitUntilQuiet(server.pid, { windowMs: 100, timeoutMs: 5000 });
+async function settle(servers: Iterable<LaunchedServer>, timeoutMs = 5000): Promise<void> {
+  for (const server of servers)
+    for (const { pid } of server.processes) await waitUntilQuiet(pid, { windowMs: 100, timeoutMs });
+}
+
+/** An overloaded cluster can work through its backlog for many seconds after a latency run. */
+const BACKLOG_SETTLE_MS = 30_000;
+
+/** A latency for the log; none (every message of the window late or lost, sent over IPC as null) is `—`. */
+function ms(value: number | null): string {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(2) : '—';
+}
+
+/** ` (node 1 24%, node 2 25%, node 3 24%, redis 23%)` for a server of several processes. */
+function partsNote(parts: Record<string, number> | undefined): string {
+  if (parts === undefined) return '';
+  const shares = Object.entries(parts).map(([label, share]) => `${label} ${(share * 100).toFixed(0)}%`);
+  return ` (${shares.join(', ')})`;
 }
 
 async function runRound(bench: Bench, round: number): Promise<RoundResult> {
   const { mode } = bench;
-  const order = rotate(SERVER_KINDS, round);
+  const order = rotate(bench.kinds, round);
   const result: RoundResult = {
     round,
     order,
@@ -97,8 +130,15 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
     throughput: {},
     latency: {},
     connect: {},
-    calls: undefined,
+    calls: {},
+    clusterHalfLoad: undefined,
+    clusterPairReopens: 0,
   };
+  // pbx-peers and the cluster, alternating which goes first from round to round.
+  const pbxOrder = rotate(
+    CALL_KINDS.filter((kind) => bench.kinds.includes(kind)),
+    round,
+  );
   bench.log(`round ${round + 1}/${mode.rounds}: servers in order ${order.join(', ')}`);
   const load = await LoadProcess.start(bench.cpus.load, START_TIMEOUT_MS);
   const servers = new Map<ServerKind, LaunchedServer>();
@@ -111,6 +151,26 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
     const failed = launched.find((outcome) => outcome.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     const server = (kind: ServerKind) => servers.get(kind) as LaunchedServer;
+    /**
+     * A cluster node closes a peer whose signal waited longer than node-redis's command timeout (5 s)
+     * for Redis, which happens when the cluster is offered more than it relays: after a latency run that
+     * lost signals, the cluster's relay pairs are opened anew so the next run measures live calls.
+     */
+    let clusterPairsBroken = false;
+    const reopenIfBroken = async () => {
+      if (!clusterPairsBroken) return;
+      const target = server('pbx-peers-cluster').target;
+      await load.run({ kind: 'close-pairs', server: 'pbx-peers-cluster' }, 30_000);
+      await settle([server('pbx-peers-cluster')]);
+      const opened = await load.run(
+        { kind: 'open-pairs', target, pairs: mode.relay.pairs, localAddress: undefined },
+        PAIR_SETUP_TIMEOUT_MS,
+      );
+      result.clusterPairReopens++;
+      clusterPairsBroken = false;
+      bench.log(`  the cluster lost signals: its ${opened.pairs} relay pairs opened anew`);
+      await settle([server('pbx-peers-cluster')]);
+    };
     bench.log('  servers started; opening relay pairs');
 
     for (const kind of order) {
@@ -126,9 +186,30 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
       result.pairSetupSeconds[kind] = opened.setupSeconds;
       bench.log(`  ${opened.pairs} relay pairs on ${kind} in ${opened.setupSeconds.toFixed(1)} s`);
     }
+    const { relay } = mode;
+    const cluster = servers.get('pbx-peers-cluster');
+    if (cluster !== undefined) {
+      // Discarded: the cluster's nodes reach a steady rate only after seconds of traffic (BENCHMARKS.md).
+      const share = Math.round(mode.cluster.jitWarmupMs / relay.payloads.length);
+      for (const payloadBytes of relay.payloads) {
+        await load.run(
+          {
+            kind: 'throughput',
+            server: 'pbx-peers-cluster',
+            window: relay.window,
+            payloadBytes,
+            warmupMs: share,
+            measureMs: 100,
+          },
+          jobTimeout(share),
+        );
+      }
+      bench.log(
+        `  cluster warmed up: ${(mode.cluster.jitWarmupMs / 1000).toFixed(1)} s of relay traffic, discarded`,
+      );
+    }
     await settle(servers.values());
 
-    const { relay } = mode;
     for (const payloadBytes of relay.payloads) {
       for (const kind of order) {
         let measured: ThroughputResult | undefined;
@@ -156,7 +237,7 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
         result.throughput[kind] = { ...result.throughput[kind], [String(payloadBytes)]: measured };
         bench.log(
           `  relay ${payloadBytes} B ${kind}: ${Math.round(measured.messagesPerSecond)} msg/s, ` +
-            `server core ${(measured.server.utilisation * 100).toFixed(0)}%, load core ${(measured.load.utilisation * 100).toFixed(0)}%`,
+            `server core ${(measured.server.utilisation * 100).toFixed(0)}%${partsNote(measured.serverParts)}, load core ${(measured.load.utilisation * 100).toFixed(0)}%`,
         );
         await settle([server(kind)]);
       }
@@ -166,7 +247,9 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
     if (round === 0) {
       // Only runs that count (server core saturated) say what a server can do; an unsaturated run only
       // says another process had its core. Without any, every run is used.
+      // The single-process servers only: the cluster must not move the rates of the other figures.
       const basisRuns = order.flatMap((kind) => {
+        if (!LATENCY_BASIS_KINDS.includes(kind)) return [];
         const run = result.throughput[kind]?.[String(latency.payloadBytes)];
         return run === undefined ? [] : [{ kind, run }];
       });
@@ -185,8 +268,38 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
         `  latency rates (of ${weakest?.server}'s ${Math.round(basis)} msg/s): ${bench.latencyRates.join(', ')} msg/s`,
       );
     }
+    // First at a load the cluster sustains: the shared rates may be beyond it, and an overloaded cluster
+    // closes connections (see reopenIfBroken).
+    const clusterRelay = result.throughput['pbx-peers-cluster']?.[String(latency.payloadBytes)];
+    if (clusterRelay !== undefined && servers.has('pbx-peers')) {
+      const rate = Math.max(10, Math.round(clusterRelay.messagesPerSecond / 2 / 10) * 10);
+      const measured: Partial<Record<ServerKind, LatencyResult>> = {};
+      for (const kind of pbxOrder) {
+        const run = await load.run(
+          {
+            kind: 'latency',
+            server: kind,
+            rate,
+            payloadBytes: latency.payloadBytes,
+            warmupMs: latency.warmupMs,
+            measureMs: latency.measureMs,
+            drainMs: latency.drainMs,
+          },
+          jobTimeout(latency.warmupMs + latency.measureMs + latency.drainMs),
+        );
+        measured[kind] = run;
+        if (kind === 'pbx-peers-cluster' && run.lost > 0) clusterPairsBroken = true;
+        const { p50, p99, p999 } = run.latency;
+        bench.log(
+          `  latency @${rate}/s (half the cluster's saturation) ${kind}: p50 ${ms(p50)} p99 ${ms(p99)} p99.9 ${ms(p999)} ms, lost ${run.lost}`,
+        );
+        await settle([server(kind)], run.lost > 0 ? BACKLOG_SETTLE_MS : undefined);
+      }
+      result.clusterHalfLoad = { rate, latency: measured };
+    }
     for (const rate of bench.latencyRates) {
       for (const kind of order) {
+        if (kind === 'pbx-peers-cluster') await reopenIfBroken();
         const measured = await load.run(
           {
             kind: 'latency',
@@ -200,18 +313,20 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
           jobTimeout(latency.warmupMs + latency.measureMs + latency.drainMs),
         );
         result.latency[kind] = [...(result.latency[kind] ?? []), measured];
+        if (kind === 'pbx-peers-cluster' && measured.lost > 0) clusterPairsBroken = true;
         const { p50, p99, p999 } = measured.latency;
         bench.log(
-          `  latency @${rate}/s ${kind}: p50 ${p50.toFixed(2)} p99 ${p99.toFixed(2)} p99.9 ${p999.toFixed(2)} ms, lost ${measured.lost}`,
+          `  latency @${rate}/s ${kind}: p50 ${ms(p50)} p99 ${ms(p99)} p99.9 ${ms(p999)} ms, lost ${measured.lost}` +
+            `, server core ${(measured.server.utilisation * 100).toFixed(0)}%${partsNote(measured.serverParts)}`,
         );
-        await settle([server(kind)]);
+        await settle([server(kind)], measured.lost > 0 ? BACKLOG_SETTLE_MS : undefined);
       }
     }
     for (const kind of order) await load.run({ kind: 'close-pairs', server: kind }, 30_000);
     await settle(servers.values());
 
     const { connect } = mode;
-    for (const kind of order) {
+    for (const kind of order.filter((candidate) => CONNECTION_KINDS.includes(candidate))) {
       const measured = await load.run(
         { kind: 'connect-rate', target: server(kind).target, ...connect, localAddress: undefined },
         jobTimeout(0),
@@ -223,9 +338,9 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
       await settle([server(kind)]);
     }
 
-    const pbx = servers.get('pbx-peers');
-    if (pbx !== undefined) {
-      const { calls } = mode;
+    const { calls } = mode;
+    for (const kind of pbxOrder) {
+      const pbx = server(kind);
       const callJob = {
         kind: 'call-setup' as const,
         target: pbx.target,
@@ -239,17 +354,30 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
         drainMs: calls.drainMs,
       };
       const budget = jobTimeout(calls.warmupMs + calls.measureMs + 2 * calls.drainMs);
+      if (kind === 'pbx-peers-cluster') {
+        // Discarded, as for the relay: the call path (placeCall, claim, end scripts) warms up too.
+        const warmupMs = mode.cluster.jitWarmupMs;
+        await load.run(
+          { ...callJob, warmupMs, measureMs: 100, rate: undefined, localAddress: undefined },
+          budget + warmupMs,
+        );
+        bench.log(`  cluster warmed up: ${(warmupMs / 1000).toFixed(1)} s of call setups, discarded`);
+        await settle([pbx]);
+      }
       const saturated = await load.run({ ...callJob, rate: undefined, localAddress: undefined }, budget);
       bench.log(
-        `  call setups: ${Math.round(saturated.perSecond)}/s, server core ${(saturated.server.utilisation * 100).toFixed(0)}%, failures ${saturated.failures}`,
+        `  call setups ${kind}: ${Math.round(saturated.perSecond)}/s, server core ${(saturated.server.utilisation * 100).toFixed(0)}%` +
+          `${partsNote(saturated.serverParts)}, failures ${saturated.failures}` +
+          (saturated.nodePairs === undefined ? '' : `, node pairs ${JSON.stringify(saturated.nodePairs)}`),
       );
       await settle([pbx]);
       const halfRateOffered = Math.max(1, Math.round(saturated.perSecond / 2));
       const halfRate = await load.run({ ...callJob, rate: halfRateOffered, localAddress: undefined }, budget);
       bench.log(
-        `  call setups @${halfRateOffered}/s: p50 ${halfRate.setup.p50.toFixed(2)} p99 ${halfRate.setup.p99.toFixed(2)} ms, lost ${halfRate.lost}`,
+        `  call setups ${kind} @${halfRateOffered}/s: p50 ${ms(halfRate.setup.p50)} p99 ${ms(halfRate.setup.p99)} ms, lost ${halfRate.lost}`,
       );
-      result.calls = { saturated, halfRate, halfRateOffered };
+      result.calls[kind] = { saturated, halfRate, halfRateOffered };
+      await settle([pbx]);
     }
     return result;
   } finally {
@@ -343,5 +471,6 @@ export async function runBenchmark(options: RunOptions): Promise<BenchResults> {
     latencyBasis: bench.latencyBasis,
     rounds,
     memory,
+    cluster: bench.cluster,
   };
 }

@@ -3,7 +3,7 @@ import { isMemoryReport, type MemoryReport, type MemoryRequest } from './ipcMess
 
 /**
  * A child process the benchmark owns: started pinned to a core when `taskset` exists, ready when its
- * stdout prints `listening on http://HOST:PORT`, stopped with SIGTERM then SIGKILL, every wait bounded.
+ * stdout prints `listening on http://HOST:PORT` (or another ready line), stopped with SIGTERM then SIGKILL, every wait bounded.
  * Every live child is killed if the runner itself exits.
  */
 
@@ -48,6 +48,8 @@ export interface StartOptions {
   ipc: boolean;
   startTimeoutMs: number;
   env?: NodeJS.ProcessEnv;
+  /** The line that says it is ready; its first group, if any, is the port. Default: `listening on http://HOST:PORT`. */
+  readyPattern?: RegExp;
 }
 
 const LISTENING = /listening on http:\/\/\S+:(\d+)/;
@@ -101,7 +103,7 @@ export class ManagedProcess {
     });
     const managed = new ManagedProcess(options.label, child);
     try {
-      const port = await managed.waitForListening(options.startTimeoutMs);
+      const port = await managed.waitForListening(options.readyPattern ?? LISTENING, options.startTimeoutMs);
       return { process: managed, port };
     } catch (error) {
       await managed.stop(2000);
@@ -109,13 +111,14 @@ export class ManagedProcess {
     }
   }
 
-  private waitForListening(timeoutMs: number): Promise<number> {
+  /** Resolves with the ready line's port (NaN when the pattern has no group). */
+  private waitForListening(pattern: RegExp, timeoutMs: number): Promise<number> {
     return new Promise((resolve, reject) => {
       let seen = '';
       const onData = (chunk: Buffer) => {
         seen += chunk.toString('utf8');
-        const match = LISTENING.exec(seen);
-        if (match !== null) finish(() => resolve(Number(match[1])));
+        const match = pattern.exec(seen);
+        if (match !== null) finish(() => resolve(match[1] === undefined ? Number.NaN : Number(match[1])));
       };
       const onExit = () =>
         finish(() => reject(new Error(`${this.label} exited before listening:\n${this.output}`)));

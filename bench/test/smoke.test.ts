@@ -1,8 +1,9 @@
 /**
- * Keeps the benchmark from rotting: runs `bench/run.ts --smoke` (every figure, all four servers, a
- * handful of connections, a few seconds each) and checks that the table and the JSON come out with every
- * figure present and numeric. Whether the targets are met is not asserted. Every child process of the
- * run carries a marker in its environment; none may be left behind.
+ * Keeps the benchmark from rotting: runs `bench/run.ts --smoke` (every figure, all four servers and the
+ * pbx-peers cluster, a handful of connections, a few seconds each) and checks that the table and the JSON
+ * come out with every figure present and numeric. Whether the targets are met is not asserted. Every
+ * child process of the run (the cluster's Redis too) carries a marker in its environment; none may be
+ * left behind. Without a redis-server on the PATH the cluster is left out, and so are its checks.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -10,10 +11,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { redisServerAvailable } from '../servers/launchers.js';
 import { runBenchScript, type ScriptRun } from './runBenchScript.js';
 
 const RUN_TIMEOUT_MS = 55_000;
 const SERVERS = ['ws-forward', 'ws-parse', 'peerjs', 'pbx-peers'] as const;
+const CLUSTER = 'pbx-peers-cluster';
+const withCluster = redisServerAvailable() !== undefined;
 
 interface Spread {
   median: number;
@@ -67,6 +71,11 @@ test('bench --smoke measures every figure for every server and cleans up', { tim
     );
     assert.match(stdout, /^(PASS|FAIL) {2}relay throughput 200 B >= PeerJS/m);
     assert.match(stdout, /^(PASS|FAIL) {2}full call setups >= 1500\/s on one core/m);
+    if (withCluster) {
+      assert.match(stdout, /\| pbx-peers +\| pbx-peers cluster \(3 nodes\) +\|/);
+      assert.match(stdout, /^(PASS|FAIL) {2}cross-node relay p99 at half load <= one process \+ 2 ms/m);
+      assert.match(stdout, /^(PASS|FAIL) {2}call setups across nodes >= 0\.5x one process/m);
+    }
 
     const files = readdirSync(outDir).filter((name) => /^smoke-.*\.json$/.test(name));
     assert.equal(files.length, 1, `one JSON result expected in ${outDir}, found ${files.join(', ')}`);
@@ -97,6 +106,24 @@ test('bench --smoke measures every figure for every server and cleans up', { tim
     };
     for (const id of everyServer) for (const server of SERVERS) numeric(id, server);
     for (const id of pbxOnly) numeric(id, 'pbx-peers');
+    if (withCluster) {
+      const clusterFigures = [
+        ...everyServer.filter((id) => id.startsWith('relay-') || id.startsWith('latency-')),
+        'relay-200-redis',
+        'relay-8192-redis',
+        'calls',
+        'calls-util',
+        'calls-redis',
+        'calls-p50',
+        'calls-p99',
+        ...['p50', 'p99', 'p999'].map((p) => `latency-cluster-half-${p}`),
+      ];
+      for (const id of clusterFigures) numeric(id, CLUSTER);
+      for (const p of ['p50', 'p99', 'p999']) numeric(`latency-cluster-half-${p}`, 'pbx-peers');
+      // Per-process figures have no cluster cell.
+      const connect = output.summary.find((row) => row.id === 'connect');
+      assert.equal(connect?.cells[CLUSTER], undefined);
+    }
 
     assert.equal(output.latencyRates.length, 3);
     for (const rate of output.latencyRates) assert.ok(rate > 0);

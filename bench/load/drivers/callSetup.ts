@@ -1,4 +1,4 @@
-import type { Target } from '../../servers/serverKinds.js';
+import { nodeCountOf, onNode, serverProcessesOf, type Target } from '../../servers/serverKinds.js';
 import { SampleRecorder, summarizeLatencies } from '../../stats/percentiles.js';
 import { forEachConcurrent, waitFor } from '../concurrency.js';
 import { type CpuMark, cpuSince, markCpu } from '../cpuWindow.js';
@@ -19,6 +19,10 @@ import { runSchedule } from './openLoop.js';
  * Closed loop: `concurrency` callers call again as soon as their call ended. Open loop: calls are
  * scheduled at `rate` per second and timed from their scheduled time, waiting for a free caller or
  * agent when there is none.
+ *
+ * On a cluster, agents and callers are spread over the nodes in turn, and a call is answered only by a
+ * free agent on another node than its caller's, so every call's notices and signals cross Redis; which
+ * node pairs the completed calls used is counted.
  */
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -28,6 +32,8 @@ const OPEN_LOOP_CALLERS = 64;
 
 interface Party {
   peer: PbxPeer;
+  /** The cluster node it is connected to (0 on one process). */
+  node: number;
   call: Call | undefined;
 }
 
@@ -50,7 +56,8 @@ export async function runCallSetups(job: CallSetupJob): Promise<CallSetupResult>
   const agents = await openParties(target, job.agents, job.localAddress, async (peer) =>
     peer.register(target.password, REGISTER_TIMEOUT_MS),
   );
-  const callers = await openParties(target, callerCount, job.localAddress, async () => {});
+  // Callers start one node further on, so the nodes with fewer agents get more callers.
+  const callers = await openParties(target, callerCount, job.localAddress, async () => {}, 1);
   try {
     return await drive(job, agents, callers);
   } finally {
@@ -63,19 +70,26 @@ async function openParties(
   count: number,
   localAddress: string | undefined,
   prepare: (peer: PbxPeer) => Promise<void>,
+  firstNode = 0,
 ): Promise<Party[]> {
   const parties: Party[] = [];
-  await forEachConcurrent(count, 16, async () => {
-    const peer = await connectPbxPeer(target, localAddress, CONNECT_TIMEOUT_MS);
+  const nodes = nodeCountOf(target);
+  await forEachConcurrent(count, 16, async (index) => {
+    const node = (firstNode + index) % nodes;
+    const peer = await connectPbxPeer(onNode(target, node), localAddress, CONNECT_TIMEOUT_MS);
     await peer.init(CONNECT_TIMEOUT_MS);
     await prepare(peer);
-    parties.push({ peer, call: undefined });
+    parties.push({ peer, node, call: undefined });
   });
   return parties;
 }
 
 async function drive(job: CallSetupJob, agents: Party[], callers: Party[]): Promise<CallSetupResult> {
-  const serverPid = job.target.serverPid;
+  const server = serverProcessesOf(job.target);
+  const crossNode = nodeCountOf(job.target) > 1;
+  /** Whether `agent` may answer `caller`'s call: on a cluster, only from another node. */
+  const matches = (caller: Party, agent: Party) => !crossNode || caller.node !== agent.node;
+  const nodePairs: Record<string, number> = {};
   const signalsEachWay = 1 + job.candidates;
   const offer = payloadOf(job.offerBytes);
   const candidates = Array.from({ length: job.candidates }, (_, index) =>
@@ -143,15 +157,25 @@ async function drive(job: CallSetupJob, agents: Party[], callers: Party[]): Prom
   };
   const releaseAgent = (agent: Party) => {
     agent.call = undefined;
-    const next = waitingForAgent.shift();
-    if (next === undefined) freeAgents.push(agent);
-    else assignAgent(next, agent);
+    const index = waitingForAgent.findIndex((call) => matches(call.caller, agent));
+    if (index < 0) {
+      freeAgents.push(agent);
+      return;
+    }
+    const [next] = waitingForAgent.splice(index, 1);
+    assignAgent(next as Call, agent);
   };
   const finishIfEnded = (call: Call) => {
     if (!call.callerEnded || !call.agentEnded) return;
     inProgress--;
     const now = performance.now();
-    if (now >= measureFrom && now < measureTo) completed++;
+    if (now >= measureFrom && now < measureTo) {
+      completed++;
+      if (crossNode && call.agent !== undefined) {
+        const pair = `${call.caller.node}>${call.agent.node}`;
+        nodePairs[pair] = (nodePairs[pair] ?? 0) + 1;
+      }
+    }
     if (call.agent !== undefined) releaseAgent(call.agent);
     releaseCaller(call.caller);
   };
@@ -172,7 +196,7 @@ async function drive(job: CallSetupJob, agents: Party[], callers: Party[]): Prom
           return fail(call);
         }
         call.callId = message.callId;
-        const agent = freeAgents.pop();
+        const agent = takeLast(freeAgents, (candidate) => matches(caller, candidate));
         if (agent === undefined) waitingForAgent.push(call);
         else assignAgent(call, agent);
       } else if (message.type === 'event' && message.topic === 'session' && message.status === 'connected') {
@@ -229,21 +253,21 @@ async function drive(job: CallSetupJob, agents: Party[], callers: Party[]): Prom
   if (job.rate === undefined) {
     for (const caller of callers) startCall(caller, performance.now());
     await new Promise((resolve) => setTimeout(resolve, measureFrom - performance.now()));
-    start = markCpu(serverPid);
+    start = markCpu(server);
     await new Promise((resolve) => setTimeout(resolve, measureTo - performance.now()));
-    end = markCpu(serverPid);
+    end = markCpu(server);
   } else {
     freeCallers.push(...callers);
     await runSchedule(job.rate, startAt, measureTo, (_index, dueAt) => {
       if (dueAt >= measureFrom) {
-        start ??= markCpu(serverPid);
+        start ??= markCpu(server);
         scheduledInWindow++;
       }
       const caller = freeCallers.pop();
       if (caller === undefined) waitingForCaller.push(dueAt);
       else startCall(caller, dueAt);
     });
-    end = markCpu(serverPid);
+    end = markCpu(server);
     await waitFor(() => setUpInWindow >= scheduledInWindow, job.drainMs);
   }
   running = false;
@@ -258,5 +282,15 @@ async function drive(job: CallSetupJob, agents: Party[], callers: Party[]): Prom
     server: cpu.server,
     load: cpu.load,
     hostSteal: cpu.hostSteal,
+    ...(cpu.serverParts === undefined ? {} : { serverParts: cpu.serverParts }),
+    ...(crossNode ? { nodePairs } : {}),
   };
+}
+
+/** Removes and returns the last item that satisfies `accepts`. */
+function takeLast<T>(items: T[], accepts: (item: T) => boolean): T | undefined {
+  for (let index = items.length - 1; index >= 0; index--) {
+    if (accepts(items[index] as T)) return items.splice(index, 1)[0];
+  }
+  return undefined;
 }

@@ -1,3 +1,4 @@
+import { serverProcessesOf } from '../../servers/serverKinds.js';
 import { forEachConcurrent } from '../concurrency.js';
 import { cpuSince, markCpu } from '../cpuWindow.js';
 import type { ConnectRateJob, ConnectRateResult } from '../jobs.js';
@@ -26,9 +27,9 @@ export async function runConnectionRate(job: ConnectRateJob): Promise<ConnectRat
   try {
     await connectMany(job.warmupCount);
     const warmupFailures = failures;
-    const start = markCpu(target.serverPid);
+    const start = markCpu(serverProcessesOf(target));
     await connectMany(job.count);
-    const end = markCpu(target.serverPid);
+    const end = markCpu(serverProcessesOf(target));
     const cpu = cpuSince(start, end);
     const connections = job.count - (failures - warmupFailures);
     return {

@@ -1,3 +1,4 @@
+import type { ServerProcess } from '../../servers/serverKinds.js';
 import { SampleRecorder, summarizeLatencies } from '../../stats/percentiles.js';
 import { waitFor } from '../concurrency.js';
 import { type CpuMark, cpuSince, markCpu } from '../cpuWindow.js';
@@ -18,7 +19,7 @@ interface Sender {
  */
 export async function runLatency(
   pairs: readonly RelayPair[],
-  serverPid: number,
+  server: readonly ServerProcess[],
   job: LatencyJob,
 ): Promise<LatencyResult> {
   const senders: Sender[] = [];
@@ -56,13 +57,13 @@ export async function runLatency(
   await runSchedule(job.rate, startAt, measureTo, (index, exactDueAt) => {
     const dueAt = stampValue(exactDueAt);
     if (dueAt >= measureFrom && dueAt < measureTo) {
-      start ??= markCpu(serverPid);
+      start ??= markCpu(server);
       scheduled++;
     }
     const sender = senders[index % senders.length] as Sender;
     sender.from.ws.send(sender.frame.stamped(dueAt));
   });
-  const end = markCpu(serverPid);
+  const end = markCpu(server);
   await waitFor(() => received >= scheduled, job.drainMs);
   for (const { a, b } of pairs) {
     a.ws.onText = () => {};
@@ -78,5 +79,6 @@ export async function runLatency(
     load: cpu.load,
     hostSteal: cpu.hostSteal,
     unexpected,
+    ...(cpu.serverParts === undefined ? {} : { serverParts: cpu.serverParts }),
   };
 }

@@ -1,3 +1,4 @@
+import type { ServerProcess } from '../../servers/serverKinds.js';
 import { delay, waitFor } from '../concurrency.js';
 import { cpuSince, markCpu } from '../cpuWindow.js';
 import type { ThroughputJob, ThroughputResult } from '../jobs.js';
@@ -15,7 +16,7 @@ const DRAIN_MS = 5000;
  */
 export async function runThroughput(
   pairs: readonly RelayPair[],
-  serverPid: number,
+  server: readonly ServerProcess[],
   job: ThroughputJob,
 ): Promise<ThroughputResult> {
   const payload = payloadOf(job.payloadBytes);
@@ -57,10 +58,10 @@ export async function runThroughput(
   }
 
   await delay(job.warmupMs);
-  const start = markCpu(serverPid);
+  const start = markCpu(server);
   const deliveredAtStart = delivered;
   await delay(job.measureMs);
-  const end = markCpu(serverPid);
+  const end = markCpu(server);
   const messages = delivered - deliveredAtStart;
 
   running = false;
@@ -77,5 +78,6 @@ export async function runThroughput(
     load: cpu.load,
     hostSteal: cpu.hostSteal,
     unexpected,
+    ...(cpu.serverParts === undefined ? {} : { serverParts: cpu.serverParts }),
   };
 }
