@@ -5,6 +5,10 @@ function newClient(url: string) {
   return createClient({
     url,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 1000), connectTimeout: 5000 },
+    // No per-command timeout (node-redis arms a 5 s timer per command by default): under load it costs a
+    // timer per signal, and a command it rejects closes a healthy peer with 1011. `ClusterMembership`
+    // tells when Redis is out of reach.
+    commandOptions: { timeout: 0 },
   });
 }
 
