@@ -131,11 +131,6 @@ export class RedisBackend implements SwitchboardBackend {
     }
   }
 
-  /** Whether Redis answered within the last few seconds (`RedisTrouble`). */
-  get reachable(): boolean {
-    return this.membership.reachable;
-  }
-
   connect(sink: NoticeSink): void {
     this.sink = sink;
   }

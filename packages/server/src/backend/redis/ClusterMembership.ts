@@ -84,10 +84,6 @@ export class ClusterMembership {
     return this.incarnation;
   }
 
-  get reachable(): boolean {
-    return !this.unreachable;
-  }
-
   async start(): Promise<void> {
     await this.joinAs(this.incarnation);
     const { leaseMs, sweepIntervalMs = 1000 } = this.options;
