@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { type Logger, pino } from 'pino';
+import { settlesWithin } from './async/settlesWithin.js';
 import { MemoryBackend } from './backend/MemoryBackend.js';
 import { RedisBackend, type RedisTrouble } from './backend/RedisBackend.js';
 import { OptionError, type ServerOptions, withDefaults } from './config/serverOptions.js';
@@ -223,18 +224,6 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
 const TRY_AGAIN_LATER = 1013;
 const SERVICE_RESTART = 1012;
 const DRAIN_TIMEOUT_MS = 5000;
-
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true as const), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * `--metrics-token`: an empty token leaves the endpoint open. Compared as SHA-256 digests, so the

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { settlesWithin } from '../async/settlesWithin.js';
 import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
 import type {
   CallEnding,
@@ -158,7 +159,7 @@ export class RedisBackend implements SwitchboardBackend {
     const reply = await this.fenced(script.register, extensionId, ['registered', 'calls', 'seq'], [peerId]);
     const ringingCalls = reply
       .slice(2)
-      .map((raw) => toCallRecord(extensionId, raw))
+      .map((raw) => toCallRecord(extensionId, parseStoredCall(raw)))
       .sort((a, b) => a.order - b.order);
     return { changed: reply[0] === 1, status: 'ready', seq: integer(reply[1]), ringingCalls };
   }
@@ -193,18 +194,18 @@ export class RedisBackend implements SwitchboardBackend {
   async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
     const reply = await this.fenced(script.claimCall, extensionId, ['calls'], [callId, answererPeerId]);
     if (reply[0] !== 1) return { outcome: 'not-ringing' };
-    return { outcome: 'claimed', call: toCallRecord(extensionId, reply[1]) };
+    return { outcome: 'claimed', call: toCallRecord(extensionId, parseStoredCall(reply[1])) };
   }
 
   async endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult> {
     const by = ending.reason === 'timeout' ? '' : ending.peerId;
     const reply = await this.fenced(script.endCall, extensionId, ['calls'], [callId, ending.reason, by]);
     if (reply[0] !== 1 && reply[0] !== 2) return { outcome: 'not-found' };
-    const raw = parseStoredCall(reply[1]);
-    const call = toCallRecord(extensionId, reply[1]);
+    const stored = parseStoredCall(reply[1]);
+    const call = toCallRecord(extensionId, stored);
     return reply[0] === 1
       ? { outcome: 'was-ringing', call }
-      : { outcome: 'was-connected', call, answererPeerId: String(raw.answererPeerId) };
+      : { outcome: 'was-connected', call, answererPeerId: String(stored.answererPeerId) };
   }
 
   async relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void> {
@@ -218,13 +219,7 @@ export class RedisBackend implements SwitchboardBackend {
 
   async close(): Promise<void> {
     // With Redis out of reach the others sweep this process once its lease runs out; do not wait for it.
-    const left = await Promise.race([
-      this.membership.stop().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<false>((resolve) => setTimeout(() => resolve(false), 2000).unref()),
-    ]);
+    const left = await settlesWithin(this.membership.stop(), LEAVE_TIMEOUT_MS);
     this.subscriber.destroy();
     if (left) await this.commands.close();
     else this.commands.destroy();
@@ -374,6 +369,7 @@ interface Fence {
 }
 
 const FENCE_MARK = 'F';
+const LEAVE_TIMEOUT_MS = 2000;
 const FENCE_TIMEOUT_MS = 2000;
 
 interface StoredCall {
@@ -390,8 +386,7 @@ function parseStoredCall(raw: unknown): StoredCall {
   return value as StoredCall;
 }
 
-function toCallRecord(extensionId: string, raw: unknown): CallRecord {
-  const stored = parseStoredCall(raw);
+function toCallRecord(extensionId: string, stored: StoredCall): CallRecord {
   if (typeof stored.callId !== 'string' || typeof stored.callerPeerId !== 'string') {
     throw new Error('unreadable call in redis');
   }

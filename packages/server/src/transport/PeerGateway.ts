@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { SUBPROTOCOL } from '@pbx-peers/protocol';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { settlesWithin } from '../async/settlesWithin.js';
 import type { Switchboard } from '../core/Switchboard.js';
 import type { ServerMetrics } from '../metrics/ServerMetrics.js';
 import type { ExtensionStore } from '../store/ExtensionStore.js';
@@ -165,8 +166,7 @@ export class PeerGateway {
           ws.close(GOING_AWAY, 'server shutting down');
         }),
     );
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, timeoutMs).unref());
-    await Promise.race([Promise.all(closing), timeout]);
+    await settlesWithin(Promise.all(closing), timeoutMs);
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
