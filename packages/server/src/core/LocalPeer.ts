@@ -16,15 +16,6 @@ export interface PeerView {
   session: LocalSession | undefined;
 }
 
-/**
- * A backend operation of this peer awaiting its result, with the peer's state from before it. With a
- * networked backend, a notice published before the operation ran can arrive while it is pending; it
- * belongs before the operation's outcome (docs/protocol.md section 10).
- */
-export interface PendingStep {
-  before: PeerView;
-}
-
 /** The switchboard's side of every peer: one object shared by all, so a peer holds no closures. */
 export interface PeerDispatcher {
   handle(peer: LocalPeer, message: ReceivedMessage): void | Promise<void>;
@@ -45,7 +36,12 @@ export class LocalPeer implements TaskOwner, PeerView {
    */
   registered = false;
   session: LocalSession | undefined;
-  pendingStep: PendingStep | undefined;
+  /**
+   * Set while a backend operation of this peer awaits its result: the peer's state from before it. With a
+   * networked backend, a notice published before the operation ran can arrive meanwhile; it belongs
+   * before the operation's outcome, judged on this state (docs/protocol.md section 10.1).
+   */
+  beforePendingStep: PeerView | undefined;
   private announced: Set<string> | undefined;
   /**
    * The extension status this peer last learned (from `init`, `status`, registering, or an event). A

@@ -29,10 +29,10 @@ export interface NoticeSink {
   /**
    * Queues the notice on each addressed peer of this process; a notice for no local peer is dropped.
    * `precedesPendingSteps`: the backend vouches that the notice was published before every operation of
-   * this process still awaiting its result (see `PendingStep`); such a notice reaches a peer awaiting one
+   * this process still awaiting its result (see `LocalPeer.beforePendingStep`); such a notice reaches a peer awaiting one
    * before that operation's outcome, judged on the peer's state from before it.
    */
   deliver(extensionId: string, audience: Audience, notice: Notice, precedesPendingSteps?: boolean): void;
-  /** Whether the peer is attached to this process (a signal to it need not leave the process). */
+  /** Whether the peer is attached to this process (a backend may route peer notices by it). */
   hasPeer(peerId: string): boolean;
 }

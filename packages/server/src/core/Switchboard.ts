@@ -19,7 +19,7 @@ import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
 import { RegisterAttempts, type RegisterVerdict } from './RegisterAttempts.js';
-import type { CallEnding, PresenceChange, SwitchboardBackend } from './SwitchboardBackend.js';
+import type { CallEnding, SwitchboardBackend } from './SwitchboardBackend.js';
 
 /**
  * The call and presence logic of the protocol (`docs/protocol.md` sections 3 to 7). Pure: it imports
@@ -387,16 +387,15 @@ export class Switchboard {
     return reading.status;
   }
 
-  private async leaveRegistered(peer: LocalPeer): Promise<PresenceChange> {
+  private async leaveRegistered(peer: LocalPeer): Promise<void> {
     const before = peer.view();
     peer.registered = false;
-    const change = await this.step(
+    await this.step(
       peer,
       before,
       this.deps.backend.removeRegistered(peer.extensionId, peer.peerId as string),
     );
     peer.announcedCalls.clear();
-    return change;
   }
 
   private async endSession(peer: LocalPeer, ending: CallEnding): Promise<void> {
@@ -413,11 +412,11 @@ export class Switchboard {
    * the request changed it, on which notices published ahead of the operation are judged.
    */
   private async step<R>(peer: LocalPeer, before: PeerView, operation: Promise<R>): Promise<R> {
-    peer.pendingStep = { before };
+    peer.beforePendingStep = before;
     try {
       return await operation;
     } finally {
-      peer.pendingStep = undefined;
+      peer.beforePendingStep = undefined;
     }
   }
 
@@ -453,7 +452,7 @@ export class Switchboard {
     precedesPendingSteps: boolean,
   ): void {
     const deliverTo = (peer: LocalPeer, wantRegistered?: boolean) => {
-      const before = precedesPendingSteps ? peer.pendingStep?.before : undefined;
+      const before = precedesPendingSteps ? peer.beforePendingStep : undefined;
       const view: PeerView = before ?? peer;
       if (wantRegistered !== undefined && !(peer.initialized && view.registered === wantRegistered)) return;
       if (before !== undefined) this.applyNotice(peer, notice, before);

@@ -107,8 +107,9 @@ export interface SwitchboardBackend {
   endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult>;
 
   /**
-   * Delivers a signal notice to a peer of a connected call, wherever it is; changes no state. A peer on
-   * this process is handed it directly, without a round trip. Rejects when it could not be sent.
+   * Delivers a signal notice to a peer of a connected call, wherever it is; changes no state. (The core
+   * hands a signal to a local peer that is already connected itself, without calling this.) Rejects when
+   * it could not be sent.
    */
   relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void>;
 
