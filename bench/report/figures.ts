@@ -138,26 +138,15 @@ export function figureRows(results: BenchResults): FigureRow[] {
     );
   }
   results.latencyRates.forEach((rate, index) => {
-    const run = (round: RoundResult, kind: ServerKind) => round.latency[kind]?.[index];
-    const complete = (round: RoundResult, kind: ServerKind) =>
-      run(round, kind)?.lost === 0 && run(round, kind)?.unexpected === 0;
     const share = Math.round((results.mode.latency.fractions[index] ?? 0) * 100);
-    for (const [name, pick] of [
-      ['p50', 'p50'],
-      ['p99', 'p99'],
-      ['p99.9', 'p999'],
-    ] as const) {
-      rows.push(
-        roundRow(
-          results,
-          `latency-${index}-${pick}`,
-          `latency @ ${rate} msg/s (${share}%): ${name}`,
-          'ms',
-          (r, k) => latencyOf(run(r, k), pick),
-          complete,
-        ),
-      );
-    }
+    rows.push(
+      ...latencyRows(
+        results,
+        `latency-${index}`,
+        `latency @ ${rate} msg/s (${share}%)`,
+        (round, kind) => round.latency[kind]?.[index],
+      ),
+    );
   });
   const halfRates = results.rounds.flatMap((round) =>
     round.clusterHalfLoad === undefined ? [] : [round.clusterHalfLoad.rate],
@@ -165,25 +154,14 @@ export function figureRows(results: BenchResults): FigureRow[] {
   if (halfRates.length > 0) {
     const rate = Math.round(median(halfRates));
     const shown = halfRates.length > 1 ? `≈${rate}` : String(rate);
-    const run = (round: RoundResult, kind: ServerKind) => round.clusterHalfLoad?.latency[kind];
-    const complete = (round: RoundResult, kind: ServerKind) =>
-      run(round, kind)?.lost === 0 && run(round, kind)?.unexpected === 0;
-    for (const [name, pick] of [
-      ['p50', 'p50'],
-      ['p99', 'p99'],
-      ['p99.9', 'p999'],
-    ] as const) {
-      rows.push(
-        roundRow(
-          results,
-          `latency-cluster-half-${pick}`,
-          `latency @ ${shown} msg/s (half the cluster's): ${name}`,
-          'ms',
-          (r, k) => latencyOf(run(r, k), pick),
-          complete,
-        ),
-      );
-    }
+    rows.push(
+      ...latencyRows(
+        results,
+        'latency-cluster-half',
+        `latency @ ${shown} msg/s (half the cluster's)`,
+        (round, kind) => round.clusterHalfLoad?.latency[kind],
+      ),
+    );
   }
   const memoryVariant = (kind: ServerKind): MemoryVariant | undefined =>
     kind === 'pbx-peers-cluster' ? undefined : kind;
@@ -260,6 +238,36 @@ export function figureRows(results: BenchResults): FigureRow[] {
     ),
   );
   return rows;
+}
+
+/**
+ * The p50, p99 and p99.9 rows of one latency run per round and server, `run` picking it; a cell counts
+ * only where its run lost nothing and got nothing unexpected.
+ */
+function latencyRows(
+  results: BenchResults,
+  idPrefix: string,
+  labelPrefix: string,
+  run: (round: RoundResult, kind: ServerKind) => LatencyResult | undefined,
+): FigureRow[] {
+  const complete = (round: RoundResult, kind: ServerKind) =>
+    run(round, kind)?.lost === 0 && run(round, kind)?.unexpected === 0;
+  return (
+    [
+      ['p50', 'p50'],
+      ['p99', 'p99'],
+      ['p99.9', 'p999'],
+    ] as const
+  ).map(([name, pick]) =>
+    roundRow(
+      results,
+      `${idPrefix}-${pick}`,
+      `${labelPrefix}: ${name}`,
+      'ms',
+      (round, kind) => latencyOf(run(round, kind), pick),
+      complete,
+    ),
+  );
 }
 
 /**

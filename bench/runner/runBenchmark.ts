@@ -244,6 +244,20 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
     }
 
     const { latency } = mode;
+    /** One open-loop latency run of `kind` at `rate` messages/s. */
+    const runLatency = (kind: ServerKind, rate: number) =>
+      load.run(
+        {
+          kind: 'latency',
+          server: kind,
+          rate,
+          payloadBytes: latency.payloadBytes,
+          warmupMs: latency.warmupMs,
+          measureMs: latency.measureMs,
+          drainMs: latency.drainMs,
+        },
+        jobTimeout(latency.warmupMs + latency.measureMs + latency.drainMs),
+      );
     if (round === 0) {
       // Only runs that count (server core saturated) say what a server can do; an unsaturated run only
       // says another process had its core. Without any, every run is used.
@@ -275,18 +289,7 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
       const rate = Math.max(10, Math.round(clusterRelay.messagesPerSecond / 2 / 10) * 10);
       const measured: Partial<Record<ServerKind, LatencyResult>> = {};
       for (const kind of pbxOrder) {
-        const run = await load.run(
-          {
-            kind: 'latency',
-            server: kind,
-            rate,
-            payloadBytes: latency.payloadBytes,
-            warmupMs: latency.warmupMs,
-            measureMs: latency.measureMs,
-            drainMs: latency.drainMs,
-          },
-          jobTimeout(latency.warmupMs + latency.measureMs + latency.drainMs),
-        );
+        const run = await runLatency(kind, rate);
         measured[kind] = run;
         if (kind === 'pbx-peers-cluster' && run.lost > 0) clusterPairsBroken = true;
         const { p50, p99, p999 } = run.latency;
@@ -300,18 +303,7 @@ async function runRound(bench: Bench, round: number): Promise<RoundResult> {
     for (const rate of bench.latencyRates) {
       for (const kind of order) {
         if (kind === 'pbx-peers-cluster') await reopenIfBroken();
-        const measured = await load.run(
-          {
-            kind: 'latency',
-            server: kind,
-            rate,
-            payloadBytes: latency.payloadBytes,
-            warmupMs: latency.warmupMs,
-            measureMs: latency.measureMs,
-            drainMs: latency.drainMs,
-          },
-          jobTimeout(latency.warmupMs + latency.measureMs + latency.drainMs),
-        );
+        const measured = await runLatency(kind, rate);
         result.latency[kind] = [...(result.latency[kind] ?? []), measured];
         if (kind === 'pbx-peers-cluster' && measured.lost > 0) clusterPairsBroken = true;
         const { p50, p99, p999 } = measured.latency;
