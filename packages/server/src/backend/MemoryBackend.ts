@@ -5,9 +5,11 @@ import type {
   ClaimResult,
   EndResult,
   NewCall,
+  OutgoingSignal,
   PlaceResult,
   PresenceChange,
   Registration,
+  SignalRefusal,
   StatusReading,
   SwitchboardBackend,
 } from '../core/SwitchboardBackend.js';
@@ -119,12 +121,30 @@ export class MemoryBackend implements SwitchboardBackend {
     return { outcome: 'was-connected', call: record, answererPeerId };
   }
 
-  async relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void> {
-    this.publish(extensionId, peer(toPeerId), { kind: 'signal', callId, dataJson });
+  async relaySignal(extensionId: string, signal: OutgoingSignal): Promise<void> {
+    const { toPeerId, ...notice } = signal;
+    const call = this.extensions.get(extensionId)?.calls.get(signal.callId);
+    const inCall =
+      call?.answererPeerId !== undefined &&
+      (toPeerId === call.answererPeerId || toPeerId === call.record.callerPeerId);
+    if (inCall) this.publish(extensionId, peer(toPeerId), { kind: 'signal', ...notice });
+    else this.refuseNow(extensionId, notice);
+  }
+
+  async refuseSignal(extensionId: string, refusal: SignalRefusal): Promise<void> {
+    this.refuseNow(extensionId, refusal);
   }
 
   async close(): Promise<void> {
     this.extensions.clear();
+  }
+
+  private refuseNow(extensionId: string, { callId, senderPeerId, id }: SignalRefusal): void {
+    this.publish(extensionId, peer(senderPeerId), {
+      kind: 'signal-refused',
+      callId,
+      ...(id === undefined ? {} : { id }),
+    });
   }
 
   private announceStatus(extensionId: string, status: 'ready' | 'offline'): void {

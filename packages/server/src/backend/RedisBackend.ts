@@ -7,9 +7,11 @@ import type {
   ClaimResult,
   EndResult,
   NewCall,
+  OutgoingSignal,
   PlaceResult,
   PresenceChange,
   Registration,
+  SignalRefusal,
   StatusReading,
   SwitchboardBackend,
 } from '../core/SwitchboardBackend.js';
@@ -24,10 +26,18 @@ import {
   STATUS,
   SWEEP_NODE,
 } from './redis/extensionScripts.js';
-import { decodeAudienceMessage, decodePeerMessage, encodeSignal } from './redis/noticeCodec.js';
+import {
+  decodeAudienceMessage,
+  decodePeerMessages,
+  encodeSignal,
+  encodeSignalRefusal,
+  type PeerMessage,
+} from './redis/noticeCodec.js';
+import { PartyNodes } from './redis/PartyNodes.js';
 import { connectRedis, type RedisClient } from './redis/RedisClient.js';
 import { RedisKeys } from './redis/RedisKeys.js';
 import { RedisScript } from './redis/RedisScript.js';
+import { SignalOutbox } from './redis/SignalOutbox.js';
 
 export type { RedisTrouble };
 
@@ -81,6 +91,8 @@ export class RedisBackend implements SwitchboardBackend {
   private paused = false;
   private readonly fences = new Map<string, Fence>();
   private fenceSerial = 0;
+  private readonly partyNodes = new PartyNodes();
+  private readonly outbox: SignalOutbox;
 
   private constructor(
     /** The command connection; the register limiter shares it. */
@@ -89,6 +101,7 @@ export class RedisBackend implements SwitchboardBackend {
     private readonly options: RedisBackendOptions,
   ) {
     this.keys = new RedisKeys(options.prefix);
+    this.outbox = new SignalOutbox((channel, message) => commands.publish(channel, message));
     this.membership = new ClusterMembership(
       commands,
       this.keys,
@@ -194,12 +207,17 @@ export class RedisBackend implements SwitchboardBackend {
   async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
     const reply = await this.fenced(script.claimCall, extensionId, ['calls'], [callId, answererPeerId]);
     if (reply[0] !== 1) return { outcome: 'not-ringing' };
-    return { outcome: 'claimed', call: toCallRecord(extensionId, parseStoredCall(reply[1])) };
+    const stored = parseStoredCall(reply[1]);
+    const call = toCallRecord(extensionId, stored);
+    if (typeof stored.callerNode === 'string')
+      this.partyNodes.learn(callId, call.callerPeerId, stored.callerNode);
+    return { outcome: 'claimed', call };
   }
 
   async endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult> {
     const by = ending.reason === 'timeout' ? '' : ending.peerId;
     const reply = await this.fenced(script.endCall, extensionId, ['calls'], [callId, ending.reason, by]);
+    this.partyNodes.forget(callId);
     if (reply[0] !== 1 && reply[0] !== 2) return { outcome: 'not-found' };
     const stored = parseStoredCall(reply[1]);
     const call = toCallRecord(extensionId, stored);
@@ -208,16 +226,36 @@ export class RedisBackend implements SwitchboardBackend {
       : { outcome: 'was-connected', call, answererPeerId: String(stored.answererPeerId) };
   }
 
-  async relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void> {
-    await this.run(
-      script.relaySignal,
-      extensionId,
-      ['calls'],
-      [callId, toPeerId, encodeSignal(extensionId, toPeerId, callId, dataJson)],
-    );
+  async relaySignal(extensionId: string, signal: OutgoingSignal): Promise<void> {
+    const { callId, toPeerId, senderPeerId, id } = signal;
+    const node = this.partyNodes.nodeOf(callId, toPeerId);
+    const message = encodeSignal(extensionId, signal, this.membership.node);
+    // Known: straight to that process, batched, on the command connection, so after the claim or
+    // `connected` that told us and before this party's hang-up. Unknown: the script finds the process.
+    if (node !== undefined) return this.outbox.send(this.keys.nodeChannel(node), message);
+    const refusal = encodeSignalRefusal(extensionId, {
+      callId,
+      senderPeerId,
+      ...(id === undefined ? {} : { id }),
+    });
+    await this.run(script.relaySignal, extensionId, ['calls'], [callId, toPeerId, message, refusal]);
+  }
+
+  async refuseSignal(extensionId: string, refusal: SignalRefusal): Promise<void> {
+    const node = this.partyNodes.nodeOf(refusal.callId, refusal.senderPeerId);
+    if (node === undefined) {
+      this.options.log.warn(
+        { extensionId, callId: refusal.callId },
+        'cannot tell a refused signal to its sender',
+      );
+      return;
+    }
+    // Published after this process heard the call end, so after the sender's notice of that end.
+    return this.outbox.send(this.keys.nodeChannel(node), encodeSignalRefusal(extensionId, refusal));
   }
 
   async close(): Promise<void> {
+    this.outbox.flush();
     // With Redis out of reach the others sweep this process once its lease runs out; do not wait for it.
     const left = await settlesWithin(this.membership.stop(), LEAVE_TIMEOUT_MS);
     this.subscriber.destroy();
@@ -267,6 +305,9 @@ export class RedisBackend implements SwitchboardBackend {
     keyNames: Array<'registered' | 'calls' | 'seq'>,
     args: string[],
   ): Promise<unknown[]> {
+    // The signals given before this script are published before it, on the same connection (Redis runs
+    // one connection's commands in order), so a hang-up never overtakes the party's last signals.
+    this.outbox.flush();
     const keys = keyNames.map((name) => this.keys[name](extensionId));
     const reply = await redisScript.run(this.commands, keys, [
       this.keys.prefix,
@@ -314,15 +355,35 @@ export class RedisBackend implements SwitchboardBackend {
         continue;
       }
       if (channel === undefined) {
-        const decoded = decodePeerMessage(message);
+        const decoded = decodePeerMessages(message);
         if (decoded === undefined) this.dropped(message);
-        else this.handOver(decoded.extensionId, { kind: 'peer', peerId: decoded.peerId }, decoded.notice);
+        else {
+          for (const peerMessage of decoded) {
+            this.learnParties(peerMessage);
+            this.handOver(
+              peerMessage.extensionId,
+              { kind: 'peer', peerId: peerMessage.peerId },
+              peerMessage.notice,
+            );
+          }
+        }
         continue;
       }
       const extensionId = this.keys.extensionOfChannel(channel);
       const decoded = decodeAudienceMessage(message);
       if (extensionId === undefined || decoded === undefined) this.dropped(message);
       else this.handOver(extensionId, decoded.audience, decoded.notice);
+    }
+  }
+
+  private learnParties({ notice, otherNode }: PeerMessage): void {
+    if (notice.kind === 'connected' && otherNode !== undefined) {
+      this.partyNodes.learn(notice.callId, notice.answererPeerId, otherNode);
+    } else if (notice.kind === 'signal' && otherNode !== undefined) {
+      // Where a refusal would go, should the call have ended here (see `refuseSignal`).
+      this.partyNodes.learn(notice.callId, notice.senderPeerId, otherNode);
+    } else if (notice.kind === 'disconnected') {
+      this.partyNodes.forget(notice.callId);
     }
   }
 
@@ -377,6 +438,7 @@ interface StoredCall {
   callerPeerId: unknown;
   name?: unknown;
   order: unknown;
+  callerNode?: unknown;
   answererPeerId?: unknown;
 }
 

@@ -1,4 +1,4 @@
-import type { DisconnectReason, ExtensionStatus } from '@pbx-peers/protocol';
+import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
 
 /**
  * What one part of the core tells peers of an extension, possibly on another server process.
@@ -13,8 +13,16 @@ export type Notice =
   | { kind: 'disconnected'; callId: string; reason: DisconnectReason }
   /** `seq`: the extension's sequence number this change took (see `StatusReading`). */
   | { kind: 'extension'; status: ExtensionStatus; seq: number }
-  /** `dataJson`: the signal's data as the JSON text it arrived in (see `ReceivedSignal`). */
-  | { kind: 'signal'; callId: string; dataJson: string };
+  /**
+   * `dataJson`: the signal's data as the JSON text it arrived in (see `ReceivedSignal`); `senderPeerId`
+   * and `id` (the signal's own, if it had one) say where `signal-refused` goes.
+   */
+  | { kind: 'signal'; callId: string; dataJson: string; senderPeerId: string; id?: RequestId }
+  /**
+   * To a signal's sender: it reached the other party's process after the call had ended there (the
+   * sender had not heard yet). The sender's `unknown-call` error, as on one process, after the end.
+   */
+  | { kind: 'signal-refused'; callId: string; id?: RequestId };
 
 /** Who a notice is for, within one extension. */
 export type Audience =

@@ -342,19 +342,25 @@ export class Switchboard {
   private signal(peer: LocalPeer, message: ReceivedSignal): void {
     const session = peer.session;
     if (session?.callId !== message.callId || session.state !== 'connected') {
-      return this.fail(peer, message, 'unknown-call', 'This peer is not connected in that call.');
+      return this.fail(peer, message, 'unknown-call', NOT_IN_CALL);
     }
-    const signal: Notice = { kind: 'signal', callId: message.callId, dataJson: message.dataJson };
+    const sent = {
+      callId: message.callId,
+      dataJson: message.dataJson,
+      senderPeerId: peer.peerId as string,
+      ...(message.id === undefined ? {} : { id: message.id }),
+    };
     const other = this.peersById.get(session.otherPeerId);
     if (other?.session?.callId === message.callId && other.session.state === 'connected') {
       // The other party is on this process and already connected: no backend round trip. (One still
       // waiting for its `connected` gets the signal through the backend, behind that `connected`.)
-      return this.deliver(peer.extensionId, { kind: 'peer', peerId: other.peerId as string }, signal, false);
+      const notice: Notice = { kind: 'signal', ...sent };
+      return this.deliver(peer.extensionId, { kind: 'peer', peerId: other.peerId as string }, notice, false);
     }
     // Not awaited, so one peer's signals are not held to one backend round trip each; the backend sends
     // them in the order it is given them.
     this.deps.backend
-      .relaySignal(peer.extensionId, message.callId, session.otherPeerId, message.dataJson)
+      .relaySignal(peer.extensionId, { ...sent, toPeerId: session.otherPeerId })
       .catch((error: unknown) => this.failInternally(peer, error));
   }
 
@@ -462,6 +468,8 @@ export class Switchboard {
       case 'peer': {
         const peer = this.peersById.get(audience.peerId);
         if (peer !== undefined) deliverTo(peer);
+        // Its connection closed, which ended the call (its other party heard that first).
+        else if (notice.kind === 'signal') this.refuseSignal(extensionId, notice);
         return;
       }
       case 'registered':
@@ -523,11 +531,31 @@ export class Switchboard {
         if (!peer.initialized || view.registered || !peer.learnStatus(notice)) return;
         return peer.send({ type: 'event', topic: 'extension', status: notice.status });
       case 'signal':
-        if (session?.callId !== notice.callId || session.state !== 'connected') return;
+        // The call ended before the signal got here, so the sender (who had not heard yet) is told, as
+        // one process would have answered a signal sent after the end (section 4: `unknown-call`).
+        if (session?.callId !== notice.callId || session.state !== 'connected') {
+          return this.refuseSignal(peer.extensionId, notice);
+        }
         return peer.relaySignal(notice.callId, notice.dataJson);
+      case 'signal-refused':
+        return peer.send(
+          protocolError('unknown-call', NOT_IN_CALL, {
+            request: 'signal',
+            ...(notice.id === undefined ? {} : { id: notice.id }),
+          }),
+        );
       default:
         return assertNever(notice);
     }
+  }
+
+  private refuseSignal(
+    extensionId: string,
+    { callId, senderPeerId, id }: Extract<Notice, { kind: 'signal' }>,
+  ): void {
+    this.deps.backend
+      .refuseSignal(extensionId, { callId, senderPeerId, ...(id === undefined ? {} : { id }) })
+      .catch((error: unknown) => this.deps.onInternalError(error, { extensionId, peerId: senderPeerId }));
   }
 
   private sendSessionEvent(peer: LocalPeer, event: DistributiveOmit<SessionEvent, 'type' | 'topic'>): void {
@@ -556,6 +584,8 @@ export class Switchboard {
     peer.close(INTERNAL_ERROR_CLOSE_CODE, 'internal error');
   }
 }
+
+const NOT_IN_CALL = 'This peer is not connected in that call.';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 

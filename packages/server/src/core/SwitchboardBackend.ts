@@ -1,4 +1,4 @@
-import type { DisconnectReason, ExtensionStatus } from '@pbx-peers/protocol';
+import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
 import type { NoticeSink } from './Notice.js';
 
 /**
@@ -67,6 +67,24 @@ export type EndResult =
   | { outcome: 'was-connected'; call: CallRecord; answererPeerId: string }
   | { outcome: 'not-found' };
 
+/** A signal on its way to the other party of a connected call. */
+export interface OutgoingSignal {
+  callId: string;
+  toPeerId: string;
+  senderPeerId: string;
+  /** The signal message's own `id`, for the sender's error if it is refused. */
+  id?: RequestId;
+  /** The data's JSON text, as it arrived (see `ReceivedSignal`). */
+  dataJson: string;
+}
+
+/** A signal that came after its call had ended, going back to its sender. */
+export interface SignalRefusal {
+  callId: string;
+  senderPeerId: string;
+  id?: RequestId;
+}
+
 export interface SwitchboardBackend {
   /** Starts handing this process's notices to `sink`; called once, before any other method. */
   connect(sink: NoticeSink): void;
@@ -108,10 +126,17 @@ export interface SwitchboardBackend {
 
   /**
    * Delivers a signal notice to a peer of a connected call, wherever it is; changes no state. (The core
-   * hands a signal to a local peer that is already connected itself, without calling this.) Rejects when
-   * it could not be sent.
+   * hands a signal to a local peer that is already connected itself, without calling this.) A party's
+   * signals arrive in the order given, and before any notice its later operations publish. When the call
+   * has ended by the time the signal gets there, the sender is sent `signal-refused` instead, after the
+   * notices of that end. Rejects when it could not be sent.
    */
-  relaySignal(extensionId: string, callId: string, toPeerId: string, dataJson: string): Promise<void>;
+  relaySignal(extensionId: string, signal: OutgoingSignal): Promise<void>;
+  /**
+   * Sends `signal-refused` to the sender of a signal that reached this process after its call ended here
+   * (the core judged it on the receiving peer's state). It arrives after the notices of that end.
+   */
+  refuseSignal(extensionId: string, refusal: SignalRefusal): Promise<void>;
 
   /** Releases what this process holds in the backend; called after every peer has detached. */
   close(): Promise<void>;

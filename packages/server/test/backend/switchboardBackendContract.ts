@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Audience, Notice, NoticeSink } from '../../src/core/Notice.js';
-import type { NewCall, SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
+import type { NewCall, OutgoingSignal, SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
 
 export interface BackendFixture {
   /** One backend per process sharing the same state: one for a single-process implementation. */
@@ -35,6 +35,17 @@ class RecordingSink implements NoticeSink {
 const REGISTERED: Audience = { kind: 'registered' };
 const UNREGISTERED: Audience = { kind: 'unregistered' };
 const peer = (peerId: string): Audience => ({ kind: 'peer', peerId });
+const signal = (
+  callId: string,
+  senderPeerId: string,
+  toPeerId: string,
+  dataJson: string,
+): OutgoingSignal => ({
+  callId,
+  senderPeerId,
+  toPeerId,
+  dataJson,
+});
 
 async function eventually(what: string, condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -309,8 +320,12 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       );
       sinkA.localPeers.add('caller-c1');
       sinkB.localPeers.add('agent');
-      await Promise.all(texts.map((text) => a.relaySignal(extension, 'c1', 'agent', text)));
-      await Promise.all(texts.map((text) => b.relaySignal(extension, 'c1', 'caller-c1', text)));
+      await Promise.all(
+        texts.map((text) => a.relaySignal(extension, signal('c1', 'caller-c1', 'agent', text))),
+      );
+      await Promise.all(
+        texts.map((text) => b.relaySignal(extension, signal('c1', 'agent', 'caller-c1', text))),
+      );
       const signalsTo = (sink: RecordingSink, peerId: string) =>
         sink
           .of(extension)
@@ -324,6 +339,96 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       );
       assert.deepEqual(signalsTo(sinkB, 'agent'), texts);
       assert.deepEqual(signalsTo(sinkA, 'caller-c1'), texts);
+    });
+
+    it('sends a signal for a call that has ended back to its sender, refused, after the end', async () => {
+      await b.addRegistered(extension, 'agent');
+      sinkA.localPeers.add('caller-c4');
+      sinkB.localPeers.add('agent');
+      await a.placeCall(newCall('c4'));
+      await b.claimCall(extension, 'c4', 'agent');
+      await b.endCall(extension, 'c4', { reason: 'hangup', peerId: 'agent' });
+      await eventually('the hang-up', () =>
+        sinkA.of(extension).some(([, n]) => n.kind === 'disconnected' && n.callId === 'c4'),
+      );
+      await a.relaySignal(extension, { ...signal('c4', 'caller-c4', 'agent', '{"late":1}'), id: 7 });
+      await eventually('the refusal', () => sinkA.of(extension).some(([, n]) => n.kind === 'signal-refused'));
+      const toCaller = sinkA
+        .of(extension)
+        .filter(([audience]) => audience.kind === 'peer' && audience.peerId === 'caller-c4')
+        .map(([, n]) => n);
+      assert.deepEqual(toCaller.slice(-2), [
+        { kind: 'disconnected', callId: 'c4', reason: 'hangup' },
+        { kind: 'signal-refused', callId: 'c4', id: 7 },
+      ]);
+      await settle();
+      assert.ok(!sinkB.of(extension).some(([, n]) => n.kind === 'signal' && n.callId === 'c4'));
+    });
+
+    it('tells the sender of a signal the other side refused', async () => {
+      await b.addRegistered(extension, 'agent');
+      sinkA.localPeers.add('caller-c5');
+      sinkB.localPeers.add('agent');
+      await a.placeCall(newCall('c5'));
+      await b.claimCall(extension, 'c5', 'agent');
+      await eventually('connected', () =>
+        sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === 'c5'),
+      );
+      await a.relaySignal(extension, signal('c5', 'caller-c5', 'agent', '1'));
+      await eventually('the signal', () =>
+        sinkB.of(extension).some(([, n]) => n.kind === 'signal' && n.callId === 'c5'),
+      );
+      // What the agent's process does when the signal finds the agent's call already over.
+      await b.refuseSignal(extension, { callId: 'c5', senderPeerId: 'caller-c5', id: 'sig-1' });
+      await eventually('the refusal', () =>
+        sinkA
+          .of(extension)
+          .some(
+            ([audience, n]) =>
+              audience.kind === 'peer' &&
+              audience.peerId === 'caller-c5' &&
+              n.kind === 'signal-refused' &&
+              n.callId === 'c5' &&
+              n.id === 'sig-1',
+          ),
+      );
+    });
+
+    it("delivers a party's signals before its hang-up, whatever their data holds", async () => {
+      await b.addRegistered(extension, 'agent');
+      sinkA.localPeers.add('caller-c2').add('caller-c3');
+      sinkB.localPeers.add('agent');
+      // Newlines, text that looks like the framing, multi-byte characters, and one signal long enough to
+      // be sent on its own in the middle of the others.
+      const texts = [
+        '{"a":\n1}',
+        '"12:Sx\\n"',
+        JSON.stringify({ sdp: 'v=0\r\na=héllo ☎\r\n'.repeat(1000) }),
+        JSON.stringify('x'.repeat(300_000)),
+        '[]',
+      ];
+      const toParty = (sink: RecordingSink, peerId: string, callId: string) =>
+        sink
+          .of(extension)
+          .filter(([audience, n]) => audience.kind === 'peer' && audience.peerId === peerId && 'callId' in n)
+          .filter(([, n]) => (n as { callId: string }).callId === callId && n.kind !== 'connected')
+          .map(([, n]) => (n.kind === 'signal' ? n.dataJson : n.kind));
+      // The caller hangs up after its signals; then, on another call, the agent does.
+      for (const [callId, from, sender, to, toSink] of [
+        ['c2', a, 'caller-c2', 'agent', sinkB],
+        ['c3', b, 'agent', 'caller-c3', sinkA],
+      ] as const) {
+        await a.placeCall(newCall(callId));
+        await b.claimCall(extension, callId, 'agent');
+        await eventually('connected', () =>
+          sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === callId),
+        );
+        const signals = texts.map((text) => from.relaySignal(extension, signal(callId, sender, to, text)));
+        const ended = from.endCall(extension, callId, { reason: 'hangup', peerId: sender });
+        await Promise.all([...signals, ended]);
+        await eventually('the hang-up', () => toParty(toSink, to, callId).includes('disconnected'));
+        assert.deepEqual(toParty(toSink, to, callId), [...texts, 'disconnected']);
+      }
     });
   });
 }

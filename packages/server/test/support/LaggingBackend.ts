@@ -142,6 +142,8 @@ class LaggingNode implements SwitchboardBackend {
     this.cluster.run(this, (state) => state.endCall(...args));
   relaySignal: SwitchboardBackend['relaySignal'] = (...args) =>
     this.cluster.run(this, (state) => state.relaySignal(...args));
+  refuseSignal: SwitchboardBackend['refuseSignal'] = (...args) =>
+    this.cluster.run(this, (state) => state.refuseSignal(...args));
 
   async close(): Promise<void> {
     await Promise.all(this.chains.values());

@@ -12,7 +12,8 @@
  *
  * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process, ARGV[4] a
  * fence token ('' for none). A notice for the registered or unregistered audience is published on the
- * extension's channel; one for a peer on the channel of the process holding that peer.
+ * extension's channel; one for a peer on the channel of the process holding that peer. `connected` also
+ * names the answerer's process, so the caller's process can send the call's signals straight there.
  *
  * The fence: before anything else, a script given a token publishes `F<token>` on the calling process's
  * own channel. Everything published before the script reaches that process before the fence, everything
@@ -26,8 +27,8 @@ if fence ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. self, 'F' .. fenc
 local function toAudience(audience, notice)
   redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', cjson.encode({a = audience, n = notice}))
 end
-local function toPeer(node, peerId, notice)
-  redis.call('PUBLISH', prefix .. 'node:' .. node, cjson.encode({e = ext, p = peerId, n = notice}))
+local function toPeer(node, peerId, notice, otherNode)
+  redis.call('PUBLISH', prefix .. 'node:' .. node, cjson.encode({e = ext, p = peerId, n = notice, o = otherNode}))
 end
 local function currentSeq(seqKey)
   return tonumber(redis.call('GET', seqKey) or '0')
@@ -97,7 +98,7 @@ if call.answererPeerId ~= nil then return {0} end
 call.answererPeerId = ARGV[6]
 call.answererNode = self
 redis.call('HSET', KEYS[1], ARGV[5], cjson.encode(call))
-toPeer(call.callerNode, call.callerPeerId, {kind = 'connected', callId = ARGV[5], answererPeerId = ARGV[6]})
+toPeer(call.callerNode, call.callerPeerId, {kind = 'connected', callId = ARGV[5], answererPeerId = ARGV[6]}, self)
 toAudience('registered', {kind = 'claimed', callId = ARGV[5]})
 return {1, raw}
 `;
@@ -132,19 +133,25 @@ return {2, raw}
 `;
 
 /**
- * KEYS calls; ARGV[4] call id, [5] receiving peer id, [6] the message, already encoded. Publishes it to
- * the process holding that party of the connected call. Reply: {1}, or {0} when the call is not connected
- * or the peer is not in it (it ended meanwhile; the signal is dropped, as on one process).
+ * KEYS calls; ARGV[4] call id, [5] receiving peer id, [6] the signal, [7] its refusal, both already
+ * encoded. Publishes the signal to the process holding that party of the connected call. When the call
+ * is not connected or the peer is not in it (it ended meanwhile), publishes the refusal to the calling
+ * process instead: after the notices of that end, as one process would have answered `unknown-call`.
+ * Reply: {1} relayed, {0} refused.
  */
 export const RELAY_SIGNAL = `
+local function refused()
+  redis.call('PUBLISH', ARGV[1] .. 'node:' .. ARGV[3], ARGV[7])
+  return {0}
+end
 local raw = redis.call('HGET', KEYS[1], ARGV[4])
-if not raw then return {0} end
+if not raw then return refused() end
 local call = cjson.decode(raw)
-if call.answererPeerId == nil then return {0} end
+if call.answererPeerId == nil then return refused() end
 local node
 if ARGV[5] == call.callerPeerId then node = call.callerNode
 elseif ARGV[5] == call.answererPeerId then node = call.answererNode
-else return {0} end
+else return refused() end
 redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, ARGV[6])
 return {1}
 `;

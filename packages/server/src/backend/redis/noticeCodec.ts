@@ -1,5 +1,6 @@
-import type { DisconnectReason, ExtensionStatus } from '@pbx-peers/protocol';
+import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
 import type { Audience, Notice } from '../../core/Notice.js';
+import type { OutgoingSignal, SignalRefusal } from '../../core/SwitchboardBackend.js';
 
 /**
  * The messages of the Redis backend's channels. Redis is trusted, but a message is still checked
@@ -7,43 +8,78 @@ import type { Audience, Notice } from '../../core/Notice.js';
  * must not be able to crash a process.
  *
  * - Extension channel: JSON `{a: "registered" | "unregistered", n: notice}`.
- * - Process channel: JSON `{e: extensionId, p: peerId, n: notice}`, or, for a signal, the text
- *   `S<extensionId>\n<peerId>\n<callId>\n<dataJson>` (ids never hold a newline): a signal's data stays the
- *   text it arrived in, and is not escaped into a JSON string and parsed back on the way.
+ * - Process channel: JSON `{e: extensionId, p: peerId, n: notice, o?: node}` (`o`, on `connected`: the
+ *   process holding the answerer), or, for a signal, the text
+ *   `S<extensionId>\n<peerId>\n<callId>\n<senderPeerId>\n<senderNode>\n<id as JSON, or nothing>\n<dataJson>`
+ *   (ids and process names never hold a newline; an `id` as JSON never does): a signal's data stays the
+ *   text it arrived in, and is not escaped into a JSON string and parsed back on the way. Several
+ *   messages for one process go as one, `B` then each message as `<length>:<message>` (the length in
+ *   UTF-16 code units, as JavaScript counts it; a signal's data may hold newlines).
  */
 
 export interface PeerMessage {
   extensionId: string;
   peerId: string;
   notice: Notice;
+  /** The process holding the other party: the answerer's on `connected`, the sender's on a signal. */
+  otherNode?: string;
 }
 
 const SIGNAL_MARK = 'S';
+const BATCH_MARK = 'B';
+const SIGNAL_HEADER_LINES = 6;
 
-export function encodeSignal(extensionId: string, peerId: string, callId: string, dataJson: string): string {
-  return `${SIGNAL_MARK}${extensionId}\n${peerId}\n${callId}\n${dataJson}`;
+export function encodeSignal(extensionId: string, signal: OutgoingSignal, senderNode: string): string {
+  const id = signal.id === undefined ? '' : JSON.stringify(signal.id);
+  return `${SIGNAL_MARK}${extensionId}\n${signal.toPeerId}\n${signal.callId}\n${signal.senderPeerId}\n${senderNode}\n${id}\n${signal.dataJson}`;
 }
 
-export function decodePeerMessage(message: string): PeerMessage | undefined {
-  if (message.startsWith(SIGNAL_MARK)) {
-    const first = message.indexOf('\n');
-    const second = message.indexOf('\n', first + 1);
-    const third = message.indexOf('\n', second + 1);
-    if (first < 0 || second < 0 || third < 0) return undefined;
-    return {
-      extensionId: message.slice(1, first),
-      peerId: message.slice(first + 1, second),
-      notice: {
-        kind: 'signal',
-        callId: message.slice(second + 1, third),
-        dataJson: message.slice(third + 1),
-      },
-    };
+export function encodeSignalRefusal(
+  extensionId: string,
+  { senderPeerId, ...refusal }: SignalRefusal,
+): string {
+  return JSON.stringify({ e: extensionId, p: senderPeerId, n: { kind: 'signal-refused', ...refusal } });
+}
+
+/** One message for several process-channel messages to the same process, in order. */
+export function encodeBatch(messages: readonly string[]): string {
+  if (messages.length === 1) return messages[0] as string;
+  let batch = BATCH_MARK;
+  for (const message of messages) batch += `${message.length}:${message}`;
+  return batch;
+}
+
+/** The messages in one message of a process channel, in order; undefined when any is unreadable. */
+export function decodePeerMessages(message: string): PeerMessage[] | undefined {
+  if (!message.startsWith(BATCH_MARK)) {
+    const single = decodePeerMessage(message);
+    return single && [single];
   }
+  const messages: PeerMessage[] = [];
+  let at = BATCH_MARK.length;
+  while (at < message.length) {
+    const colon = message.indexOf(':', at);
+    const digits = message.slice(at, colon);
+    if (colon < 0 || !/^[0-9]{1,9}$/.test(digits)) return undefined;
+    const end = colon + 1 + Number(digits);
+    const inner = end <= message.length ? message.slice(colon + 1, end) : '';
+    const decoded = inner.startsWith(BATCH_MARK) ? undefined : decodePeerMessage(inner);
+    if (decoded === undefined) return undefined;
+    messages.push(decoded);
+    at = end;
+  }
+  return messages.length > 0 ? messages : undefined;
+}
+
+function decodePeerMessage(message: string): PeerMessage | undefined {
+  if (message.startsWith(SIGNAL_MARK)) return decodeSignal(message);
   const value = parseJson(message);
   if (!isRecord(value) || typeof value.e !== 'string' || typeof value.p !== 'string') return undefined;
   const notice = toNotice(value.n);
-  return notice && { extensionId: value.e, peerId: value.p, notice };
+  if (notice === undefined) return undefined;
+  const decoded: PeerMessage = { extensionId: value.e, peerId: value.p, notice };
+  if (typeof value.o === 'string') decoded.otherNode = value.o;
+  return decoded;
 }
 
 export function decodeAudienceMessage(message: string): { audience: Audience; notice: Notice } | undefined {
@@ -81,11 +117,53 @@ const readers: NoticeReaders = {
     STATUSES.includes(status as ExtensionStatus) && typeof seq === 'number'
       ? { kind: 'extension', status: status as ExtensionStatus, seq }
       : undefined,
-  signal: ({ callId, dataJson }) =>
-    typeof callId === 'string' && typeof dataJson === 'string'
-      ? { kind: 'signal', callId, dataJson }
+  signal: ({ callId, dataJson, senderPeerId, id }) =>
+    typeof callId === 'string' &&
+    typeof dataJson === 'string' &&
+    typeof senderPeerId === 'string' &&
+    (id === undefined || isRequestId(id))
+      ? { kind: 'signal', callId, dataJson, senderPeerId, ...optionalId(id) }
+      : undefined,
+  'signal-refused': ({ callId, id }) =>
+    typeof callId === 'string' && (id === undefined || isRequestId(id))
+      ? { kind: 'signal-refused', callId, ...optionalId(id) }
       : undefined,
 };
+
+function decodeSignal(message: string): PeerMessage | undefined {
+  const fields: string[] = [];
+  let at = SIGNAL_MARK.length;
+  for (let line = 0; line < SIGNAL_HEADER_LINES; line++) {
+    const newline = message.indexOf('\n', at);
+    if (newline < 0) return undefined;
+    fields.push(message.slice(at, newline));
+    at = newline + 1;
+  }
+  const [extensionId, peerId, callId, senderPeerId, senderNode, idJson] = fields as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const id = idJson === '' ? undefined : parseJson(idJson);
+  if (id !== undefined && !isRequestId(id)) return undefined;
+  return {
+    extensionId,
+    peerId,
+    notice: { kind: 'signal', callId, dataJson: message.slice(at), senderPeerId, ...optionalId(id) },
+    otherNode: senderNode,
+  };
+}
+
+function isRequestId(value: unknown): value is RequestId {
+  return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+
+function optionalId(id: RequestId | undefined): { id?: RequestId } {
+  return id === undefined ? {} : { id };
+}
 
 function toNotice(value: unknown): Notice | undefined {
   if (!isRecord(value) || typeof value.kind !== 'string' || !Object.hasOwn(readers, value.kind))
