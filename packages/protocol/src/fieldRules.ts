@@ -17,6 +17,11 @@ export const text: FieldRule = {
 
 export const optionalText: FieldRule = { ...text, optional: true };
 
+export const optionalBoolean: FieldRule = {
+  optional: true,
+  problem: (value) => (typeof value === 'boolean' ? undefined : 'must be true or false'),
+};
+
 export const anyJson: FieldRule = { optional: false, problem: () => undefined };
 
 /** `words` is a record rather than an array so that the compiler demands every member of `Word`. */

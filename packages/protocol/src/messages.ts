@@ -1,5 +1,6 @@
 /**
- * The pbx-webrtc-peers wire protocol, version 1, as TypeScript types.
+ * The pbx-webrtc-peers wire protocol, version 1.1, as TypeScript types (section 8 lists what 1.1 adds:
+ * agent names and resuming a dropped connection).
  * `docs/protocol.md` (the normative contract in our words) is the reference; every message is a member
  * of a union keyed on `type`, and every list of kinds is derived from these unions (see
  * `parseClientMessage.ts`).
@@ -22,11 +23,15 @@ interface WithRequestId {
 
 export interface InitRequest extends WithRequestId {
   type: 'init';
+  /** 1.1: the `resumeToken` of a peer whose connection dropped, to become that peer again. */
+  resume?: string;
 }
 export interface RegisterRequest extends WithRequestId {
   type: 'register';
   peerId: string;
   password: string;
+  /** 1.1: the agent's display name, 1 to 64 characters; shown to the caller and the other agents. */
+  name?: string;
 }
 export interface DeregisterRequest extends WithRequestId {
   type: 'deregister';
@@ -89,7 +94,14 @@ interface ResponseTo<R extends RequestType> {
   id?: RequestId;
 }
 
-export type InitResponse = ResponseTo<'init'> & { status: ExtensionStatus; peerId: string };
+export type InitResponse = ResponseTo<'init'> & {
+  status: ExtensionStatus;
+  peerId: string;
+  /** 1.1: the secret that resumes this peer after a drop; absent when the server does not resume. */
+  resumeToken?: string;
+  /** 1.1: present when the `init` asked to resume; true when it is the same peer again. */
+  resumed?: boolean;
+};
 export type RegisterResponse = ResponseTo<'register'> &
   ({ status: 'registered' } | { status: 'unregistered'; reason: RegisterFailureReason });
 export type DeregisterResponse = ResponseTo<'deregister'> & { status: 'unregistered' };
@@ -119,8 +131,10 @@ export interface ExtensionEvent {
 
 export type SessionEvent = { type: 'event'; topic: 'session'; callId: string } & (
   | { status: 'ringing'; name?: string }
-  | { status: 'connected' }
-  | { status: 'claimed' }
+  /** 1.1: `name`, the answering agent's, when it gave one. */
+  | { status: 'connected'; name?: string }
+  /** 1.1: `name`, the winning agent's, when it gave one. */
+  | { status: 'claimed'; name?: string }
   | { status: 'abandoned' }
   | { status: 'disconnected'; reason: DisconnectReason }
 );

@@ -19,7 +19,17 @@ import {
 export type ParseResult = { ok: true; message: ClientMessage } | { ok: false; error: ErrorMessage };
 
 const MAX_NAME_CODE_POINTS = 64;
-const callerName: FieldRule = {
+/** Tokens the server issues are far shorter; a longer one cannot be one. */
+const MAX_RESUME_TOKEN_LENGTH = 256;
+const resumeToken: FieldRule = {
+  optional: true,
+  problem: (value) =>
+    typeof value === 'string' && value.length <= MAX_RESUME_TOKEN_LENGTH
+      ? undefined
+      : `must be a string of at most ${MAX_RESUME_TOKEN_LENGTH} characters`,
+};
+/** A caller's name on `call`, an agent's on `register` (1.1). */
+const displayName: FieldRule = {
   optional: true,
   problem(value) {
     if (typeof value !== 'string') return 'must be a string';
@@ -40,11 +50,11 @@ type FieldRules<T extends ClientMessageType> = {
  * table cannot drift from the types; its keys are the runtime list of message kinds.
  */
 const fieldRules: { [T in ClientMessageType]: FieldRules<T> } = {
-  init: {},
-  register: { peerId: text, password: text },
+  init: { resume: resumeToken },
+  register: { peerId: text, password: text, name: displayName },
   deregister: { peerId: text },
   status: { peerId: text },
-  call: { peerId: text, name: callerName },
+  call: { peerId: text, name: displayName },
   answer: { peerId: text, callId: text },
   end: { peerId: text, callId: text },
   signal: { peerId: text, callId: text, data: anyJson },

@@ -1,4 +1,12 @@
-import { anyJson, type FieldRule, fieldProblem, oneOf, optionalText, text } from './fieldRules.js';
+import {
+  anyJson,
+  type FieldRule,
+  fieldProblem,
+  oneOf,
+  optionalBoolean,
+  optionalText,
+  text,
+} from './fieldRules.js';
 import type {
   DisconnectReason,
   ErrorCode,
@@ -75,7 +83,10 @@ type ResponseChecks = {
 };
 
 const responseChecks: ResponseChecks = {
-  init: { ready: { id: requestId, peerId: text }, offline: { id: requestId, peerId: text } },
+  init: {
+    ready: { id: requestId, peerId: text, resumeToken: optionalText, resumed: optionalBoolean },
+    offline: { id: requestId, peerId: text, resumeToken: optionalText, resumed: optionalBoolean },
+  },
   register: {
     registered: { id: requestId },
     unregistered: { id: requestId, reason: oneOf(registerFailureReasons) },
@@ -100,8 +111,8 @@ const eventChecks: EventChecks = {
   extension: { ready: {}, offline: {} },
   session: {
     ringing: { callId: text, name: optionalText },
-    connected: { callId: text },
-    claimed: { callId: text },
+    connected: { callId: text, name: optionalText },
+    claimed: { callId: text, name: optionalText },
     abandoned: { callId: text },
     disconnected: { callId: text, reason: oneOf(disconnectReasons) },
   },
