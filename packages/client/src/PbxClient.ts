@@ -39,6 +39,18 @@ export interface InvalidMessage {
 export interface ConnectionClose {
   code: number;
   reason: string;
+  /**
+   * True when this client's `close()` closed the connection (the server then ends the peer at once);
+   * false when the server closed it or the network dropped it (a 1.1 server keeps the peer for its resume
+   * grace period: see `ResumingClient`).
+   */
+  byClient: boolean;
+}
+
+/** What `init()` may ask for (protocol 1.1). */
+export interface InitOptions {
+  /** The `resumeToken` of a peer whose connection dropped: the server makes this connection that peer again. */
+  resume?: string;
 }
 
 export interface PbxClientEvents {
@@ -51,6 +63,11 @@ export interface PbxClientEvents {
   invalidMessage: InvalidMessage;
   /** The connection `connect()` opened has closed, for whatever reason. */
   close: ConnectionClose;
+  /**
+   * An `init` was answered: emitted as its response arrives, before `init()` resolves and before any later
+   * frame is handled (such as the messages a resumed peer was sent while away).
+   */
+  initialized: ResponseFor<'init'>;
 }
 
 interface PendingRequest {
@@ -82,6 +99,8 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
   /** Set from `connect()` until the socket's close event, so a new `connect()` never overlaps an old socket. */
   #socket: WebSocketLike | undefined;
   #peerId: string | undefined;
+  /** Set by `close()` until the socket's close event, which then reports `byClient`. */
+  #closeRequested = false;
   #nextRequestId = 1;
   readonly #pending = new Map<number, PendingRequest>();
 
@@ -130,6 +149,7 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
       }
       this.#socket = socket;
       this.#peerId = undefined;
+      this.#closeRequested = false;
       let opened = false;
       let failure: string | undefined;
       socket.addEventListener('open', () => {
@@ -141,12 +161,14 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
       });
       socket.addEventListener('message', (event) => this.#receive(event.data));
       socket.addEventListener('close', (event) => {
+        const byClient = this.#closeRequested;
         this.#socket = undefined;
         this.#peerId = undefined;
+        this.#closeRequested = false;
         this.#rejectPending(
           new ConnectionClosedError(`The connection closed (code ${event.code}).`, event.code),
         );
-        if (opened) this.emit('close', { code: event.code, reason: event.reason });
+        if (opened) this.emit('close', { code: event.code, reason: event.reason, byClient });
         else reject(new ConnectionFailedError(this.url, failure));
       });
     });
@@ -159,22 +181,33 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
   close(): Promise<void> {
     const socket = this.#socket;
     if (socket === undefined) return Promise.resolve();
+    this.#closeRequested = true;
     this.#rejectPending(new ConnectionClosedError('close() was called.'));
     const closed = new Promise<void>((resolve) => socket.addEventListener('close', () => resolve()));
     socket.close(NORMAL_CLOSURE);
     return closed;
   }
 
-  /** Asks for this connection's peer ID (and the extension's state); remembers the peer ID. */
-  async init(): Promise<ResponseFor<'init'>> {
-    const response = await this.#request('init', {});
-    this.#peerId = response.peerId;
-    return response;
+  /**
+   * Asks for this connection's peer ID (and the extension's state); remembers the peer ID as the response
+   * arrives. A 1.1 server also answers a `resumeToken`; with `resume` (a token of a peer whose connection
+   * dropped) it answers `resumed: true` and that peer's ID, or `resumed: false` and a new peer.
+   */
+  init(options: InitOptions = {}): Promise<ResponseFor<'init'>> {
+    return this.#request('init', options.resume === undefined ? {} : { resume: options.resume });
   }
 
-  /** Becomes an agent of the extension; a wrong password answers `unregistered` with a reason. */
-  register(password: string): Promise<ResponseFor<'register'>> {
-    return this.#request('register', { peerId: this.#wirePeerId, password });
+  /**
+   * Becomes an agent of the extension; a wrong password answers `unregistered` with a reason. `name`
+   * (1 to 64 characters, protocol 1.1) is shown to the caller and the other agents once this agent answers.
+   */
+  register(password: string, name?: string): Promise<ResponseFor<'register'>> {
+    return this.#request(
+      'register',
+      name === undefined
+        ? { peerId: this.#wirePeerId, password }
+        : { peerId: this.#wirePeerId, password, name },
+    );
   }
 
   deregister(): Promise<ResponseFor<'deregister'>> {
@@ -299,6 +332,10 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
       return;
     }
     this.#forget(pending);
+    if (response.request === 'init') {
+      this.#peerId = response.peerId;
+      this.emit('initialized', response);
+    }
     pending.resolve(response);
   }
 
