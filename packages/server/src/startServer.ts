@@ -41,7 +41,7 @@ export interface RunningServer {
   /** `http://HOST:PORT` with the port actually bound. */
   url: string;
   port: number;
-  /** Stops accepting, closes every WebSocket with 1001, then releases the store it opened. */
+  /** Stops accepting, closes every WebSocket with 1012 (service restart), then releases the store it opened. */
   close(): Promise<void>;
 }
 
@@ -93,7 +93,10 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
           ),
     clock,
     newId: randomId,
+    // 128 random bits, as section 8 asks of a resume token.
+    newToken: randomId,
     ringTimeoutMs: options.ringTimeout * 1000,
+    resumeGraceMs: options.resumeGrace * 1000,
     onInternalError: (err, peer) => log.error({ err, ...peer }, 'request failed inside the server'),
   });
   const metrics = new ServerMetrics(
@@ -200,6 +203,8 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
       closing ??= (async () => {
         await stopRemovalWatch();
         const stopAccepting = app.close();
+        // This process's state goes with it: the connections closed now leave nothing to resume here.
+        switchboard.shutDown();
         await gateway.close();
         // HTTP connections that are not idle keep server.close() waiting: a request whose headers never
         // finished, a TCP connection that never sent a byte. The WebSockets are closed; nothing else is

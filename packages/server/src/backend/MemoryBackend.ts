@@ -1,5 +1,6 @@
 import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
 import type {
+  Answerer,
   CallEnding,
   CallRecord,
   ClaimResult,
@@ -86,12 +87,19 @@ export class MemoryBackend implements SwitchboardBackend {
     return { outcome: 'ringing', call: record };
   }
 
-  async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
+  async claimCall(extensionId: string, callId: string, answerer: Answerer): Promise<ClaimResult> {
     const call = this.extensions.get(extensionId)?.calls.get(callId);
     if (call === undefined || call.answererPeerId !== undefined) return { outcome: 'not-ringing' };
+    const answererPeerId = answerer.peerId;
+    const name = answerer.name === undefined ? {} : { name: answerer.name };
     call.answererPeerId = answererPeerId;
-    this.publish(extensionId, peer(call.record.callerPeerId), { kind: 'connected', callId, answererPeerId });
-    this.publish(extensionId, REGISTERED, { kind: 'claimed', callId });
+    this.publish(extensionId, peer(call.record.callerPeerId), {
+      kind: 'connected',
+      callId,
+      answererPeerId,
+      ...name,
+    });
+    this.publish(extensionId, REGISTERED, { kind: 'claimed', callId, ...name });
     return { outcome: 'claimed', call: call.record };
   }
 

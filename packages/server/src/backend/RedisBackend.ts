@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { settlesWithin } from '../async/settlesWithin.js';
 import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
 import type {
+  Answerer,
   CallEnding,
   CallRecord,
   ClaimResult,
@@ -204,8 +205,14 @@ export class RedisBackend implements SwitchboardBackend {
     return { outcome: 'ringing', call: { ...call, order: integer(reply[1]) } };
   }
 
-  async claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult> {
-    const reply = await this.fenced(script.claimCall, extensionId, ['calls'], [callId, answererPeerId]);
+  async claimCall(extensionId: string, callId: string, answerer: Answerer): Promise<ClaimResult> {
+    const { peerId, name } = answerer;
+    const reply = await this.fenced(
+      script.claimCall,
+      extensionId,
+      ['calls'],
+      [callId, peerId, name ?? '', name === undefined ? '0' : '1'],
+    );
     if (reply[0] !== 1) return { outcome: 'not-ringing' };
     const stored = parseStoredCall(reply[1]);
     const call = toCallRecord(extensionId, stored);

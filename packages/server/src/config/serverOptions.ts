@@ -259,6 +259,13 @@ export const serverOptionSpecs = {
     shownDefault: '60',
     rules: seconds(0, 86_400),
   }),
+  resumeGrace: spec({
+    flag: '--resume-grace',
+    doc: 'Seconds a peer whose connection dropped may come back with its resume token and carry on (its registration and call kept, its messages held); 0 turns resuming off.',
+    defaultValue: 20,
+    shownDefault: '20',
+    rules: seconds(0, 3_600),
+  }),
   pingInterval: spec({
     flag: '--ping-interval',
     doc: 'Seconds between WebSocket pings; a peer that missed the previous ping is terminated.',

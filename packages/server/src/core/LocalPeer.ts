@@ -4,6 +4,17 @@ import type { ReceivedMessage } from './ReceivedMessage.js';
 import { SerialQueue, type TaskOwner } from './SerialQueue.js';
 
 const SETTLED_MEMORY = 32;
+/** Messages kept for a peer whose connection dropped (protocol section 8: at least 256). */
+export const KEPT_MESSAGES_LIMIT = 256;
+
+/** A message for an absent peer, kept to be sent when it resumes. */
+type KeptMessage = { message: ServerMessage } | { callId: string; dataJson: string };
+
+/** A peer whose connection dropped, within its resume grace period (protocol section 8). */
+interface Absence {
+  readonly kept: KeptMessage[];
+  readonly cancelGraceTimer: () => void;
+}
 
 /** The session a peer is in, as this process knows it. */
 export type LocalSession =
@@ -19,8 +30,11 @@ export interface PeerView {
 /** The switchboard's side of every peer: one object shared by all, so a peer holds no closures. */
 export interface PeerDispatcher {
   handle(peer: LocalPeer, message: ReceivedMessage): void | Promise<void>;
-  detach(peer: LocalPeer): Promise<void>;
+  /** `dropped`: the connection ended without the client closing it (section 8), so it may resume. */
+  detach(peer: LocalPeer, dropped: boolean): Promise<void>;
   taskFailed(peer: LocalPeer, error: unknown): void;
+  /** An absent peer was sent more than `KEPT_MESSAGES_LIMIT` messages: its grace ends now. */
+  keptTooMany(peer: LocalPeer): void;
 }
 
 /**
@@ -36,6 +50,8 @@ export class LocalPeer implements TaskOwner, PeerView {
    */
   registered = false;
   session: LocalSession | undefined;
+  /** The display name the agent registered with (protocol 1.1); sent with `connected` and `claimed`. */
+  name: string | undefined;
   /**
    * Set while a backend operation of this peer awaits its result: the peer's state from before it. With a
    * networked backend, a notice published before the operation ran can arrive meanwhile; it belongs
@@ -55,13 +71,24 @@ export class LocalPeer implements TaskOwner, PeerView {
   /** Calls that ended before this peer heard them ring (see `rememberSettled`), oldest first. */
   private settled: string[] | undefined;
   closed = false;
+  /** Set when this connection's end must not leave a resumable peer (the server closed it for good). */
+  endOnDetach = false;
+  /** The secret that resumes this peer (section 8); undefined when resuming is off or before `init`. */
+  resumeToken: string | undefined;
+  /** Set while the peer is absent: its connection dropped and it may still resume. */
+  private absence: Absence | undefined;
+  /** Set once this connection resumed another peer: what it receives goes to that peer. */
+  private resumed: LocalPeer | undefined;
+  /** The client's address, remembered while the peer has no connection. */
+  private lastAddress: string | undefined;
   readonly queue: SerialQueue;
   /** This peer's requests that came while one of its requests waits outside the queue, in order. */
   private heldRequests: ReceivedMessage[] | undefined;
 
   constructor(
     readonly extensionId: string,
-    private readonly link: PeerLink,
+    /** The connection; undefined while the peer is absent. */
+    private link: PeerLink | undefined,
     private readonly dispatcher: PeerDispatcher,
   ) {
     this.queue = new SerialQueue(this);
@@ -69,6 +96,7 @@ export class LocalPeer implements TaskOwner, PeerView {
 
   /** Hands over one validated message; it is processed after those before it. */
   receive(message: ReceivedMessage): void {
+    if (this.resumed !== undefined) return this.resumed.receive(message);
     this.queue.push(() => this.handleInTurn(message));
   }
 
@@ -119,9 +147,64 @@ export class LocalPeer implements TaskOwner, PeerView {
     }
   }
 
-  /** The connection is gone: ends its session and registration (protocol section 6). */
-  detach(): void {
-    this.queue.push(() => this.dispatcher.detach(this));
+  /**
+   * The connection `link` is gone: ends the peer's session and registration (protocol section 6), or,
+   * when it `dropped`, may leave the peer absent, to resume (section 8). A connection this peer has
+   * already moved off (another connection resumed it) is ignored.
+   */
+  detach(dropped: boolean, link: PeerLink): void {
+    if (this.resumed !== undefined) return this.resumed.detach(dropped, link);
+    if (link !== this.link) return;
+    this.queue.push(() => this.dispatcher.detach(this, dropped));
+  }
+
+  get absent(): boolean {
+    return this.absence !== undefined;
+  }
+
+  /** The connection dropped: from now on what is sent to the peer is kept, until it resumes or `stopWaiting`. */
+  leave(cancelGraceTimer: () => void): void {
+    this.lastAddress = this.link?.clientAddress;
+    this.link = undefined;
+    this.absence = { kept: [], cancelGraceTimer };
+  }
+
+  /** Ends the absence without a resume; returns whether the peer was absent. */
+  stopWaiting(): boolean {
+    const { absence } = this;
+    if (absence === undefined) return false;
+    this.absence = undefined;
+    absence.cancelGraceTimer();
+    return true;
+  }
+
+  /**
+   * `connection`, a new connection's peer, becomes this peer: what it receives comes here and what this
+   * peer sends goes to its link. Returns the messages kept while absent (send them with `sendKept` after
+   * the `init` response) and the previous link if it was still open (a connection that died without the
+   * server noticing yet), to be closed.
+   */
+  resumeOn(connection: LocalPeer): { kept: readonly KeptMessage[]; previousLink: PeerLink | undefined } {
+    const kept = this.absence?.kept ?? [];
+    this.absence?.cancelGraceTimer();
+    this.absence = undefined;
+    const previousLink = this.link;
+    this.link = connection.link;
+    connection.resumed = this;
+    return { kept, previousLink };
+  }
+
+  sendKept(kept: readonly KeptMessage[]): void {
+    for (const message of kept) {
+      if ('message' in message) this.send(message.message);
+      else this.relaySignal(message.callId, message.dataJson);
+    }
+  }
+
+  private keep(message: KeptMessage): void {
+    const absence = this.absence as Absence;
+    if (absence.kept.length >= KEPT_MESSAGES_LIMIT) return this.dispatcher.keptTooMany(this);
+    absence.kept.push(message);
   }
 
   taskFailed(error: unknown): void {
@@ -172,7 +255,7 @@ export class LocalPeer implements TaskOwner, PeerView {
   }
 
   get clientAddress(): string {
-    return this.link.clientAddress;
+    return this.link?.clientAddress ?? this.lastAddress ?? '';
   }
 
   get initialized(): boolean {
@@ -180,14 +263,18 @@ export class LocalPeer implements TaskOwner, PeerView {
   }
 
   send(message: ServerMessage): void {
-    if (!this.closed) this.link.send(message);
+    if (this.closed) return;
+    if (this.absence !== undefined) this.keep({ message });
+    else this.link?.send(message);
   }
 
   relaySignal(callId: string, dataJson: string): void {
-    if (!this.closed) this.link.relaySignal(callId, dataJson);
+    if (this.closed) return;
+    if (this.absence !== undefined) this.keep({ callId, dataJson });
+    else this.link?.relaySignal(callId, dataJson);
   }
 
   close(code: number, reason: string): void {
-    this.link.close(code, reason);
+    this.link?.close(code, reason);
   }
 }

@@ -7,9 +7,11 @@ import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/pr
  */
 export type Notice =
   | { kind: 'ringing'; callId: string; name?: string }
-  | { kind: 'claimed'; callId: string }
+  /** `name`: the winning agent's display name, when it gave one (protocol 1.1). */
+  | { kind: 'claimed'; callId: string; name?: string }
   | { kind: 'abandoned'; callId: string }
-  | { kind: 'connected'; callId: string; answererPeerId: string }
+  /** `name`: the answering agent's display name, when it gave one (protocol 1.1). */
+  | { kind: 'connected'; callId: string; answererPeerId: string; name?: string }
   | { kind: 'disconnected'; callId: string; reason: DisconnectReason }
   /** `seq`: the extension's sequence number this change took (see `StatusReading`). */
   | { kind: 'extension'; status: ExtensionStatus; seq: number }

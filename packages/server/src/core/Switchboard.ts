@@ -33,8 +33,12 @@ export interface SwitchboardDependencies {
   clock: Clock;
   /** Issues peer and call ids: opaque, URL-safe, at least 122 random bits. */
   newId: () => string;
+  /** Issues resume tokens: opaque, URL-safe, at least 128 random bits (section 8). */
+  newToken: () => string;
   /** Ring timeout in milliseconds; 0 disables it. */
   ringTimeoutMs: number;
+  /** How long a peer whose connection dropped may resume, in milliseconds; 0 turns resuming off. */
+  resumeGraceMs: number;
   /** A task failed unexpectedly (the backend threw); the peer's connection is closed with 1011. */
   onInternalError: (error: unknown, peer: { extensionId: string; peerId: string | undefined }) => void;
 }
@@ -47,8 +51,12 @@ export interface AttachedPeer {
   readonly peerId: string | undefined;
   /** Hands over one validated message; it is processed after those before it. */
   receive(message: ReceivedMessage): void;
-  /** The connection is gone: ends its session and registration (protocol section 6). */
-  detach(): void;
+  /**
+   * The connection `link` is gone: ends its session and registration (protocol section 6), or, when it
+   * `dropped` (no close frame from the client, or the server's own 1001 or 1012), leaves the peer
+   * resumable for the grace period (section 8).
+   */
+  detach(dropped: boolean, link: PeerLink): void;
 }
 
 export interface LocalPeerCounts {
@@ -65,6 +73,8 @@ export interface LocalPeerCounts {
 
 /** Close code for a connection whose extension was removed from the store. */
 export const EXTENSION_REMOVED_CLOSE_CODE = 4404;
+/** Close code for an old connection whose peer another connection resumed (docs/protocol.md section 10). */
+export const RESUMED_ELSEWHERE_CLOSE_CODE = 4409;
 const INTERNAL_ERROR_CLOSE_CODE = 1011;
 
 type ResponseBody<R extends RequestType> =
@@ -83,12 +93,17 @@ export class Switchboard {
   private drained: Promise<void> | undefined;
   private resolveDrained: (() => void) | undefined;
   private readonly registerAttempts: RegisterAttempts;
+  /** Resume token -> its peer, attached or absent (section 8). */
+  private readonly resumable = new Map<string, LocalPeer>();
+  /** Set once the server shuts down: a connection that ends then leaves nothing to resume. */
+  private shuttingDown = false;
 
   /** Shared by every peer, so that attaching a connection allocates no closures. */
   private readonly dispatcher: PeerDispatcher = {
     handle: (peer, message) => this.handle(peer, message),
-    detach: (peer) => this.detach(peer),
+    detach: (peer, dropped) => this.detachOrLeave(peer, dropped),
     taskFailed: (peer, error) => this.failInternally(peer, error),
+    keptTooMany: (peer) => this.stopWaiting(peer),
   };
 
   constructor(private readonly deps: SwitchboardDependencies) {
@@ -124,15 +139,35 @@ export class Switchboard {
   /** Closes every connection of an extension on this process (it was removed from the store). */
   closeExtension(extensionId: string, reason: string): void {
     for (const peer of this.peersByExtension.get(extensionId) ?? []) {
-      peer.close(EXTENSION_REMOVED_CLOSE_CODE, reason);
+      this.endPeer(peer, EXTENSION_REMOVED_CLOSE_CODE, reason);
     }
   }
 
-  /** Closes every connection on this process (the backend's state is gone or out of reach). */
+  /**
+   * Closes every connection on this process (the backend's state is gone or out of reach), and ends the
+   * absent peers: what they would resume into is not there any more.
+   */
   closeAll(code: number, reason: string): void {
     for (const peers of this.peersByExtension.values()) {
-      for (const peer of peers) peer.close(code, reason);
+      for (const peer of peers) this.endPeer(peer, code, reason);
     }
+  }
+
+  /**
+   * The server is shutting down: from now on a connection that ends leaves nothing to resume (the
+   * state it would resume into goes with this process), and the absent peers end now (section 6).
+   */
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const peers of this.peersByExtension.values()) {
+      for (const peer of peers) this.stopWaiting(peer);
+    }
+  }
+
+  private endPeer(peer: LocalPeer, code: number, reason: string): void {
+    peer.endOnDetach = true;
+    this.stopWaiting(peer);
+    peer.close(code, reason);
   }
 
   /**
@@ -161,7 +196,7 @@ export class Switchboard {
     };
     for (const peers of this.peersByExtension.values()) {
       for (const peer of peers) {
-        counts.connections++;
+        if (!peer.absent) counts.connections++;
         if (peer.initialized) counts.initialized++;
         if (peer.registered) counts.registered++;
         if (peer.session?.role === 'caller') {
@@ -207,8 +242,18 @@ export class Switchboard {
   }
 
   private async init(peer: LocalPeer, request: ClientMessageOf<'init'>): Promise<void> {
+    const { resume } = request;
+    if (resume !== undefined && peer.initialized) {
+      return this.fail(
+        peer,
+        request,
+        'bad-request',
+        '"resume" is only for the first "init" of a connection.',
+      );
+    }
     // Until the backend delivers the extension's notices here, a status read could miss a change.
     await this.watching.get(peer.extensionId);
+    if (resume !== undefined && (await this.resume(peer, request, resume))) return;
     if (peer.peerId === undefined) {
       const peerId = this.deps.newId();
       // Initialized before the count is read: an extension event published meanwhile queues behind.
@@ -216,7 +261,58 @@ export class Switchboard {
       this.peersById.set(peerId, peer);
     }
     const status = await this.extensionStatus(peer);
-    this.respond(peer, request, { status, peerId: peer.peerId });
+    this.respond(peer, request, {
+      status,
+      peerId: peer.peerId,
+      ...this.newResumeToken(peer),
+      ...(resume === undefined ? {} : { resumed: false }),
+    });
+  }
+
+  /**
+   * Section 8: `connection` (a new connection's peer) becomes the peer `token` resumes, if that peer is
+   * still there. A peer whose old connection still looks open (it died without the server noticing yet)
+   * is taken over too: the token proves it is the same client. The response, then the messages kept
+   * while the peer was away, in order, then everything else.
+   */
+  private async resume(
+    connection: LocalPeer,
+    request: ClientMessageOf<'init'>,
+    token: string,
+  ): Promise<boolean> {
+    const target = this.resumable.get(token);
+    if (target === undefined || target.extensionId !== connection.extensionId) return false;
+    const reading = await this.deps.backend.status(target.extensionId);
+    // Read again: its grace may have ended, or another connection resumed it, while the status was read.
+    if (this.resumable.get(token) !== target || target.closed) return false;
+    const resumeToken = this.newResumeToken(target);
+    const { kept, previousLink } = target.resumeOn(connection);
+    this.forgetConnection(connection);
+    this.respond(target, request, {
+      status: reading.status,
+      peerId: target.peerId as string,
+      ...resumeToken,
+      resumed: true,
+    });
+    target.sendKept(kept);
+    target.learnStatus(reading);
+    previousLink?.close(RESUMED_ELSEWHERE_CLOSE_CODE, 'resumed on another connection');
+    return true;
+  }
+
+  /** Each successful `init` issues a new token and voids the previous one; none while resuming is off. */
+  private newResumeToken(peer: LocalPeer): { resumeToken?: string } {
+    if (this.deps.resumeGraceMs <= 0) return {};
+    if (peer.resumeToken !== undefined) this.resumable.delete(peer.resumeToken);
+    const resumeToken = this.deps.newToken();
+    peer.resumeToken = resumeToken;
+    this.resumable.set(resumeToken, peer);
+    return { resumeToken };
+  }
+
+  /** A connection that resumed another peer: it is that peer now, and no longer one of its own. */
+  private forgetConnection(connection: LocalPeer): void {
+    this.peersByExtension.get(connection.extensionId)?.delete(connection);
   }
 
   /**
@@ -246,6 +342,8 @@ export class Switchboard {
       this.respond(peer, request, { status: 'unregistered', reason: refusal });
       return;
     }
+    // Section 8: a later register with another name replaces it (one without a name keeps it).
+    if (request.name !== undefined) peer.name = request.name;
     if (peer.registered) {
       return this.respond(peer, request, { status: 'registered' });
     }
@@ -318,7 +416,7 @@ export class Switchboard {
     const claim = await this.step(
       peer,
       peer.view(),
-      backend.claimCall(peer.extensionId, callId, request.peerId),
+      backend.claimCall(peer.extensionId, callId, { peerId: request.peerId, ...optionalName(peer.name) }),
     );
     if (claim.outcome === 'not-ringing') {
       return this.respond(peer, request, { status: 'unavailable', callId });
@@ -364,8 +462,22 @@ export class Switchboard {
       .catch((error: unknown) => this.failInternally(peer, error));
   }
 
+  /** Section 8: a dropped connection leaves its peer absent for the grace period, then section 6. */
+  private async detachOrLeave(peer: LocalPeer, dropped: boolean): Promise<void> {
+    const { resumeGraceMs, clock } = this.deps;
+    const resumable = dropped && resumeGraceMs > 0 && !this.shuttingDown && !peer.endOnDetach;
+    if (!resumable || !peer.initialized || peer.closed) return this.detach(peer);
+    peer.leave(clock.setTimer(() => this.stopWaiting(peer), resumeGraceMs));
+  }
+
+  /** The grace of an absent peer ends without a resume: section 6, reason `dropped`. */
+  private stopWaiting(peer: LocalPeer): void {
+    if (peer.stopWaiting()) peer.queue.push(() => this.detach(peer));
+  }
+
   private async detach(peer: LocalPeer): Promise<void> {
     peer.closed = true;
+    if (peer.resumeToken !== undefined) this.resumable.delete(peer.resumeToken);
     try {
       if (peer.session !== undefined) {
         await this.endSession(peer, { reason: 'dropped', peerId: peer.peerId as string });
@@ -512,12 +624,21 @@ export class Switchboard {
           peer.rememberSettled(notice.callId);
           return;
         }
-        return this.sendSessionEvent(peer, { status: notice.kind, callId: notice.callId });
+        return this.sendSessionEvent(
+          peer,
+          notice.kind === 'claimed'
+            ? { status: 'claimed', callId: notice.callId, ...optionalName(notice.name) }
+            : { status: 'abandoned', callId: notice.callId },
+        );
       case 'connected':
         if (session?.callId !== notice.callId || session.state !== 'ringing') return;
         this.cancelRingTimer(notice.callId);
         setSession({ ...session, state: 'connected', otherPeerId: notice.answererPeerId });
-        return this.sendSessionEvent(peer, { status: 'connected', callId: notice.callId });
+        return this.sendSessionEvent(peer, {
+          status: 'connected',
+          callId: notice.callId,
+          ...optionalName(notice.name),
+        });
       case 'disconnected':
         if (session?.callId !== notice.callId) return;
         setSession(undefined);

@@ -53,6 +53,12 @@ export interface Registration extends PresenceChange {
 
 export type PlaceResult = { outcome: 'ringing'; call: CallRecord } | { outcome: 'unavailable' };
 
+/** Who answers a call: the agent's peer id and the display name it registered with, if any. */
+export interface Answerer {
+  peerId: string;
+  name?: string;
+}
+
 export type ClaimResult = { outcome: 'claimed'; call: CallRecord } | { outcome: 'not-ringing' };
 
 /** Why a call ends, and who ended it: decides the notices `endCall` publishes. */
@@ -113,9 +119,9 @@ export interface SwitchboardBackend {
   placeCall(call: NewCall): Promise<PlaceResult>;
   /**
    * First answer wins: moves a ringing call of this extension to connected, exactly once. Publishes
-   * `connected` to the caller and `claimed` to `registered`.
+   * `connected` to the caller and `claimed` to `registered`, both with the answerer's `name` if given.
    */
-  claimCall(extensionId: string, callId: string, answererPeerId: string): Promise<ClaimResult>;
+  claimCall(extensionId: string, callId: string, answerer: Answerer): Promise<ClaimResult>;
   /**
    * Removes a call and says what state it was in. Publishes, for a ringing call, `abandoned` to
    * `registered` (and, on a timeout, `disconnected timeout` to the caller); for a connected call,

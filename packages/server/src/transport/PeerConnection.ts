@@ -60,6 +60,11 @@ const NOT_READING_TERMINATE_MS = 1_000;
  * connection (they find the connection on the socket), so a connection holds no closures: an idle peer
  * should cost little memory.
  */
+/** The code `ws` reports when the connection ended without a close frame (network loss, terminate). */
+const NO_CLOSE_FRAME = 1006;
+/** The server's own closes after which the peer may resume: going away, service restart. */
+const RESUMABLE_SERVER_CLOSES: ReadonlySet<number> = new Set([1001, 1012]);
+
 export class PeerConnection implements PeerLink {
   /** Cleared at each ping, set by the pong; a connection still false at the next ping is dead. */
   alive = true;
@@ -69,6 +74,11 @@ export class PeerConnection implements PeerLink {
   private overRate = false;
   /** Bytes handed to the kernel at the last ping while output was waiting; -1 when none was waiting. */
   private flushedAtLastPing = -1;
+  /**
+   * Set when the server ends the connection: `drop` for its own shutdown or restart (1001, 1012) and
+   * for a client it gave up on, which may resume (protocol section 8); `end` for any other close.
+   */
+  private endedBy: 'drop' | 'end' | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -133,6 +143,7 @@ export class PeerConnection implements PeerLink {
   }
 
   close(code: number, reason: string): void {
+    this.endedBy ??= RESUMABLE_SERVER_CLOSES.has(code) ? 'drop' : 'end';
     this.ws.close(code, reason);
   }
 
@@ -197,6 +208,8 @@ export class PeerConnection implements PeerLink {
   /** Ends a connection the server gives up on; the close then cleans up as in protocol section 6. */
   cutOff(reason: ConnectionCutReason): void {
     const { ws } = this;
+    // A client that missed a ping or stopped reading may be behind a network that failed: it may resume.
+    this.endedBy ??= 'drop';
     this.services.metrics.connectionCut(reason);
     this.services.log.debug({ ...this.logContext(), reason }, 'connection cut off');
     // Only an overflowing client may still be reading, slowly: it can get the close frame.
@@ -242,7 +255,8 @@ export class PeerConnection implements PeerLink {
     if (this.services.logConnections) {
       this.services.log.debug({ ...this.logContext(), code }, 'connection closed');
     }
-    this.peer?.detach();
+    const dropped = this.endedBy === undefined ? code === NO_CLOSE_FRAME : this.endedBy === 'drop';
+    this.peer?.detach(dropped, this);
     this.services.connectionClosed(this);
   }
 

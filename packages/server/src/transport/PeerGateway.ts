@@ -31,7 +31,8 @@ export interface PeerGatewayOptions {
  * check, and browsers send the origin form (`/peers/<id>?query`). A query is ignored.
  */
 const PEERS_PATH = /^\/peers\/([^/?#]+)(?:\?[^#]*)?$/;
-const GOING_AWAY = 1001;
+/** RFC 6455 "service restart": the client should reconnect, and may resume (protocol section 8). */
+const SERVICE_RESTART = 1012;
 
 /**
  * The WebSocket edge (protocol section 1): upgrade checks, frame limits, pings, the per-connection rate
@@ -155,7 +156,7 @@ export class PeerGateway {
     this.log.debug({ err: error }, 'upgrade socket error');
   };
 
-  /** Closes every connection with 1001 and waits (bounded) until they are gone. */
+  /** Closes every connection with 1012 and waits (bounded) until they are gone. */
   async close(timeoutMs = 3000): Promise<void> {
     clearInterval(this.heartbeat);
     const closing = [...this.wss.clients].map(
@@ -163,7 +164,7 @@ export class PeerGateway {
         new Promise<void>((resolve) => {
           if (ws.readyState === ws.CLOSED) return resolve();
           ws.once('close', () => resolve());
-          ws.close(GOING_AWAY, 'server shutting down');
+          connectionOf(ws).close(SERVICE_RESTART, 'server restarting');
         }),
     );
     await settlesWithin(Promise.all(closing), timeoutMs);

@@ -178,7 +178,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       await b.addRegistered(`${extension}-other`, 'agent');
       for (const id of ['c2', 'c1', 'c3']) await a.placeCall(newCall(id));
-      await b.claimCall(extension, 'c1', 'agent');
+      await b.claimCall(extension, 'c1', { peerId: 'agent' });
       await a.placeCall(newCall('elsewhere', `${extension}-other`));
       const registration = await b.addRegistered(extension, 'late');
       assert.deepEqual(
@@ -194,18 +194,20 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('race'));
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).claimCall(extension, 'race', `agent-${i}`)),
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).claimCall(extension, 'race', { peerId: `agent-${i}` }),
+        ),
       );
       const winners = results.filter((r) => r.outcome === 'claimed');
       assert.equal(winners.length, 1);
       assert.equal(winners[0]?.outcome === 'claimed' && winners[0].call.callId, 'race');
-      assert.equal((await b.claimCall(extension, 'race', 'late')).outcome, 'not-ringing');
+      assert.equal((await b.claimCall(extension, 'race', { peerId: 'late' })).outcome, 'not-ringing');
     });
 
     it('tells the caller it is connected and the registered audience that the call was claimed', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('c1'));
-      await b.claimCall(extension, 'c1', 'agent');
+      await b.claimCall(extension, 'c1', { peerId: 'agent' });
       await eventually('connected on the caller node', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'connected'),
       );
@@ -226,15 +228,17 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
     it('does not claim unknown calls or calls of another extension', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('mine'));
-      assert.deepEqual(await b.claimCall(extension, 'nope', 'x'), { outcome: 'not-ringing' });
-      assert.deepEqual(await b.claimCall(`${extension}-other`, 'mine', 'x'), { outcome: 'not-ringing' });
+      assert.deepEqual(await b.claimCall(extension, 'nope', { peerId: 'x' }), { outcome: 'not-ringing' });
+      assert.deepEqual(await b.claimCall(`${extension}-other`, 'mine', { peerId: 'x' }), {
+        outcome: 'not-ringing',
+      });
     });
 
     it('ends a call once, saying what it was, and tells the others as the reason says', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('ringing'));
       await a.placeCall(newCall('connected'));
-      await b.claimCall(extension, 'connected', 'agent');
+      await b.claimCall(extension, 'connected', { peerId: 'agent' });
       const hangup = { reason: 'hangup', peerId: 'caller-ringing' } as const;
       assert.equal((await a.endCall(extension, 'ringing', hangup)).outcome, 'was-ringing');
       const ended = await a.endCall(extension, 'connected', {
@@ -244,7 +248,9 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       assert.equal(ended.outcome, 'was-connected');
       assert.equal(ended.outcome === 'was-connected' && ended.answererPeerId, 'agent');
       assert.deepEqual(await a.endCall(extension, 'ringing', hangup), { outcome: 'not-found' });
-      assert.deepEqual(await b.claimCall(extension, 'ringing', 'agent'), { outcome: 'not-ringing' });
+      assert.deepEqual(await b.claimCall(extension, 'ringing', { peerId: 'agent' }), {
+        outcome: 'not-ringing',
+      });
       await eventually('abandoned and disconnected on the agent node', () =>
         ['abandoned', 'disconnected'].every((kind) => sinkB.of(extension).some(([, n]) => n.kind === kind)),
       );
@@ -261,7 +267,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
     it('tells the caller when the answerer hangs up', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('c1'));
-      await b.claimCall(extension, 'c1', 'agent');
+      await b.claimCall(extension, 'c1', { peerId: 'agent' });
       await b.endCall(extension, 'c1', { reason: 'hangup', peerId: 'agent' });
       await eventually('disconnected on the caller node', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'disconnected'),
@@ -276,7 +282,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('slow'));
       await a.placeCall(newCall('answered'));
-      await b.claimCall(extension, 'answered', 'agent');
+      await b.claimCall(extension, 'answered', { peerId: 'agent' });
       assert.deepEqual(await b.endCall(extension, 'answered', { reason: 'timeout' }), {
         outcome: 'not-found',
       });
@@ -297,13 +303,34 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       );
     });
 
+    it("carries the answering agent's name on connected and claimed", async () => {
+      await b.addRegistered(extension, 'agent');
+      sinkA.localPeers.add('caller-named');
+      await a.placeCall(newCall('named'));
+      await b.claimCall(extension, 'named', { peerId: 'agent', name: 'Alice ☎' });
+      await eventually(
+        'connected and claimed',
+        () =>
+          sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === 'named') &&
+          sinkB.of(extension).some(([, n]) => n.kind === 'claimed' && n.callId === 'named'),
+      );
+      assert.deepEqual(
+        sinkA.of(extension).find(([, n]) => n.kind === 'connected' && n.callId === 'named')?.[1],
+        { kind: 'connected', callId: 'named', answererPeerId: 'agent', name: 'Alice ☎' },
+      );
+      assert.deepEqual(
+        sinkB.of(extension).find(([, n]) => n.kind === 'claimed' && n.callId === 'named')?.[1],
+        { kind: 'claimed', callId: 'named', name: 'Alice ☎' },
+      );
+    });
+
     it('gives a claim and an end racing on a ringing call one consistent order', async () => {
       await b.addRegistered(extension, 'agent');
       for (let i = 0; i < 10; i++) {
         const id = `race-${i}`;
         await a.placeCall(newCall(id));
         const [claim, end] = await Promise.all([
-          b.claimCall(extension, id, 'agent'),
+          b.claimCall(extension, id, { peerId: 'agent' }),
           a.endCall(extension, id, { reason: 'hangup', peerId: `caller-${id}` }),
         ]);
         if (claim.outcome === 'claimed') assert.equal(end.outcome, 'was-connected');
@@ -314,7 +341,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
     it('relays signals to the other party, in order, with their data text unchanged', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('c1'));
-      await b.claimCall(extension, 'c1', 'agent');
+      await b.claimCall(extension, 'c1', { peerId: 'agent' });
       const texts = Array.from({ length: 50 }, (_, i) =>
         JSON.stringify({ seq: i, text: 'héllo "x"', n: 1e308 }),
       );
@@ -346,7 +373,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       sinkA.localPeers.add('caller-c4');
       sinkB.localPeers.add('agent');
       await a.placeCall(newCall('c4'));
-      await b.claimCall(extension, 'c4', 'agent');
+      await b.claimCall(extension, 'c4', { peerId: 'agent' });
       await b.endCall(extension, 'c4', { reason: 'hangup', peerId: 'agent' });
       await eventually('the hang-up', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'disconnected' && n.callId === 'c4'),
@@ -370,7 +397,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       sinkA.localPeers.add('caller-c5');
       sinkB.localPeers.add('agent');
       await a.placeCall(newCall('c5'));
-      await b.claimCall(extension, 'c5', 'agent');
+      await b.claimCall(extension, 'c5', { peerId: 'agent' });
       await eventually('connected', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === 'c5'),
       );
@@ -419,7 +446,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
         ['c3', b, 'agent', 'caller-c3', sinkA],
       ] as const) {
         await a.placeCall(newCall(callId));
-        await b.claimCall(extension, callId, 'agent');
+        await b.claimCall(extension, callId, { peerId: 'agent' });
         await eventually('connected', () =>
           sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === callId),
         );

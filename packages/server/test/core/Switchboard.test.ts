@@ -71,7 +71,7 @@ describe('Switchboard ring timeout (fake clock)', () => {
     await caller.request({ type: 'end', callId });
     const dropper = await harness.peer().init();
     await ringingCall(dropper);
-    dropper.attached.detach();
+    dropper.detach();
     await settle();
     assert.equal(harness.clock.pendingTimers, 0);
 
@@ -152,7 +152,7 @@ describe('Switchboard state rules', () => {
       ringingCalls: 0,
       connectedCalls: 0,
     });
-    agentPeer.attached.detach();
+    agentPeer.detach();
     await settle();
     assert.deepEqual(harness.switchboard.localPeerCounts(), {
       connections: 0,
@@ -212,7 +212,7 @@ describe('Switchboard ordering under a lagging (networked) backend', () => {
         } else if (choice === 4) {
           const dropping = callers[random(callers.length)] as FakePeer;
           dropped.add(dropping);
-          dropping.attached.detach();
+          dropping.detach();
         } else {
           const leaving = agents[random(agents.length)] as FakePeer;
           leaving.send({ type: 'deregister', peerId: leaving.peerId, id: 8 });

@@ -1,5 +1,6 @@
 import type { ClientMessage, ServerMessage } from '@pbx-peers/protocol';
 import { MemoryBackend } from '../../src/backend/MemoryBackend.js';
+import type { PeerLink } from '../../src/core/PeerLink.js';
 import type { AttachedPeer } from '../../src/core/Switchboard.js';
 import { Switchboard } from '../../src/core/Switchboard.js';
 import type { SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
@@ -15,10 +16,11 @@ export class FakePeer {
   closedWith: { code: number; reason: string } | undefined;
   peerId = '';
   readonly attached: AttachedPeer;
+  readonly link: PeerLink;
   private nextId = 1;
 
   constructor(switchboard: Switchboard, extensionId = EXTENSION, address = '10.0.0.1') {
-    this.attached = switchboard.attach(extensionId, {
+    this.link = {
       clientAddress: address,
       send: (message) => this.received.push(message),
       relaySignal: (callId, dataJson) =>
@@ -26,7 +28,13 @@ export class FakePeer {
       close: (code, reason) => {
         this.closedWith = { code, reason };
       },
-    });
+    };
+    this.attached = switchboard.attach(extensionId, this.link);
+  }
+
+  /** The connection ends: `dropped` without a close frame from the client (it may resume), else closed. */
+  detach(dropped = false): void {
+    this.attached.detach(dropped, this.link);
   }
 
   /** Hands a message to the core as the transport would: a signal with its data's JSON text. */
@@ -85,19 +93,22 @@ export interface Harness {
 }
 
 export function createHarness(
-  options: { ringTimeoutMs?: number; backend?: SwitchboardBackend } = {},
+  options: { ringTimeoutMs?: number; resumeGraceMs?: number; backend?: SwitchboardBackend } = {},
 ): Harness {
   const clock = new FakeClock();
   const backend = options.backend ?? new MemoryBackend();
   const internalErrors: unknown[] = [];
   let ids = 0;
+  let tokens = 0;
   const switchboard = new Switchboard({
     backend,
     clock,
     directory: { checkPassword: async (_extension, password) => password === PASSWORD },
     registerLimiter: FlexibleRegisterAttemptLimiter.inMemory(3, 900),
     newId: () => `id-${++ids}`,
+    newToken: () => `token-${++tokens}`,
     ringTimeoutMs: options.ringTimeoutMs ?? 60_000,
+    resumeGraceMs: options.resumeGraceMs ?? 0,
     onInternalError: (error) => internalErrors.push(error),
   });
   return {

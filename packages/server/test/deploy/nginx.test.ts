@@ -20,7 +20,7 @@ const FRONT = { id: 'front-desk', name: 'Front desk', password: 'front desk secr
 /** Fast pings, so that "pings keep it open" takes seconds; the documented value is checked on its own. */
 const PING_INTERVAL_S = 1;
 const FAILURE_LIMIT = 2;
-const GOING_AWAY = 1001;
+const SERVICE_RESTART = 1012;
 
 const everyZero = (counts: number[]) => counts.every((count) => count === 0);
 
@@ -169,7 +169,7 @@ describe('docs/deploy.md: nginx in front of three nodes', { skip: missingProgram
     assert.ok(Date.now() - since >= 2_500, 'not before the timeout');
   });
 
-  it('rolling restart: SIGTERM closes a node with 1001, its clients reconnect through nginx to the others, and it takes connections again once back', async (t) => {
+  it('rolling restart: SIGTERM closes a node with 1012, its clients reconnect through nginx to the others, and it takes connections again once back', async (t) => {
     const agent = await peerThroughNginx('agent');
     assert.equal((await agent.client.register(FRONT.password)).status, 'registered');
     const caller = await peerThroughNginx('caller');
@@ -179,7 +179,7 @@ describe('docs/deploy.md: nginx in front of three nodes', { skip: missingProgram
     assert.ok(node !== undefined);
 
     const exit = node.stop();
-    assert.equal((await agent.client.closed(5_000)).code, GOING_AWAY);
+    assert.equal((await agent.client.closed(5_000)).code, SERVICE_RESTART);
     const ended = await caller.client.nextMatching(isSessionEvent('disconnected', callId), 5_000);
     assert.equal(ended.reason, 'dropped', 'the other party of the drained node is told');
     assert.deepEqual(

@@ -25,7 +25,7 @@ import { findProgram, workFolder } from './support/proxies.js';
 
 const run = promisify(execFile);
 const FRONT = { id: 'front-desk', name: 'Front desk', password: 'front desk secret' };
-const GOING_AWAY = 1001;
+const SERVICE_RESTART = 1012;
 
 type Unit = Map<string, [string, string][]>;
 
@@ -158,7 +158,7 @@ describe('docs/deploy.md: the systemd unit pbx-peers@.service', () => {
     }
   });
 
-  it('its ExecStart, run by hand with its environment, joins the cluster, serves, and exits 0 on SIGTERM with 1001 to its clients', async (t) => {
+  it('its ExecStart, run by hand with its environment, joins the cluster, serves, and exits 0 on SIGTERM with 1012 to its clients', async (t) => {
     const port = await freePort();
     const redisPrefix = uniqueRedisPrefix();
     t.after(() => deleteRedisKeys(redisPrefix));
@@ -220,7 +220,7 @@ describe('docs/deploy.md: the systemd unit pbx-peers@.service', () => {
     const stopTimeoutMs = systemdSeconds(single(unit, 'Service', 'TimeoutStopSec')) * 1000;
     const signalledAt = Date.now();
     node.signal(signal);
-    assert.equal((await client.closed(5_000)).code, GOING_AWAY);
+    assert.equal((await client.closed(5_000)).code, SERVICE_RESTART);
     assert.deepEqual(await node.exited(stopTimeoutMs), { code: 0, signal: null }, node.output());
     t.diagnostic(`exited ${Date.now() - signalledAt} ms after ${signal}`);
   });

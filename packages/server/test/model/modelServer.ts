@@ -53,6 +53,8 @@ export const startSingleModelServer: ModelServerFactory = async ({ extensions, r
     logLevel: 'silent',
     store,
     ringTimeout: ringTimeoutSeconds,
+    // The model is of sections 1 to 7: a dropped connection is cleaned up at once.
+    resumeGrace: 0,
     clock,
     ...UNREACHABLE_LIMITS,
   }).catch(async (error: unknown) => {
@@ -108,6 +110,7 @@ export const startClusterModelServer: ModelServerFactory = async ({ extensions, 
           logLevel: 'silent',
           store,
           ringTimeout: ringTimeoutSeconds,
+          resumeGrace: 0,
           clock,
           redisUrl: TEST_REDIS_URL,
           redisPrefix,

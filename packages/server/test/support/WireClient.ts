@@ -255,8 +255,22 @@ export class WireClient {
   }
 
   /** `init`; asserts a response with a peer id and remembers it as `peerId`. */
+  /** The last `init` response (section 8: it carries the `resumeToken`). */
+  lastInit: WireMessage | undefined;
+
+  /** `init` with `resume` (section 8); returns the reply, and takes its `peerId` as this connection's. */
+  async initResuming(token: string): Promise<WireMessage> {
+    const reply = await this.request({ type: 'init', resume: token });
+    if (reply.type === 'response' && typeof reply.peerId === 'string') {
+      this.initializedPeerId = reply.peerId;
+      this.lastInit = reply;
+    }
+    return reply;
+  }
+
   async init(): Promise<string> {
     const reply = await this.request({ type: 'init' });
+    this.lastInit = reply;
     assert.equal(reply.type, 'response', `${this.label}: init failed: ${JSON.stringify(reply)}`);
     assert.equal(
       typeof reply.peerId,

@@ -1,9 +1,9 @@
 import { encodeBatch } from './noticeCodec.js';
 
 /**
- * Signals on their way to other processes, sent as one PUBLISH per process per macrotask: a peer's SDP
- * and its burst of ICE candidates, and every other call's signals of the same moment, cost Redis and
- * both processes one message instead of one each.
+ * Signals (and signal refusals) on their way to other processes, sent as one PUBLISH per process per
+ * macrotask: a peer's SDP and its burst of ICE candidates, and every other call's signals of the same
+ * moment, cost Redis and both processes one message instead of one each.
  *
  * Order: each process's signals stay in the order given. `flush` sends everything held; the backend
  * calls it before any script, so a signal is published before a hang-up (or any notice) that follows

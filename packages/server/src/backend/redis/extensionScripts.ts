@@ -89,7 +89,10 @@ toAudience('registered', ringing)
 return {1, order}
 `;
 
-/** KEYS calls; ARGV[5] call id, [6] answerer peer id. Reply: {0} or {1, call JSON}. */
+/**
+ * KEYS calls; ARGV[5] call id, [6] answerer peer id, [7] its name or '' with [8] '1' when it has one.
+ * Reply: {0} or {1, call JSON}.
+ */
 export const CLAIM_CALL = `${PRELUDE}
 local raw = redis.call('HGET', KEYS[1], ARGV[5])
 if not raw then return {0} end
@@ -98,8 +101,14 @@ if call.answererPeerId ~= nil then return {0} end
 call.answererPeerId = ARGV[6]
 call.answererNode = self
 redis.call('HSET', KEYS[1], ARGV[5], cjson.encode(call))
-toPeer(call.callerNode, call.callerPeerId, {kind = 'connected', callId = ARGV[5], answererPeerId = ARGV[6]}, self)
-toAudience('registered', {kind = 'claimed', callId = ARGV[5]})
+local connected = {kind = 'connected', callId = ARGV[5], answererPeerId = ARGV[6]}
+local claimed = {kind = 'claimed', callId = ARGV[5]}
+if ARGV[8] == '1' then
+  connected.name = ARGV[7]
+  claimed.name = ARGV[7]
+end
+toPeer(call.callerNode, call.callerPeerId, connected, self)
+toAudience('registered', claimed)
 return {1, raw}
 `;
 

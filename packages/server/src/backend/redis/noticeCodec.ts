@@ -103,12 +103,19 @@ const readers: NoticeReaders = {
       : typeof name === 'string'
         ? { kind: 'ringing', callId, name }
         : { kind: 'ringing', callId },
-  claimed: ({ callId }) => (typeof callId === 'string' ? { kind: 'claimed', callId } : undefined),
+  claimed: ({ callId, name }) =>
+    typeof callId !== 'string'
+      ? undefined
+      : typeof name === 'string'
+        ? { kind: 'claimed', callId, name }
+        : { kind: 'claimed', callId },
   abandoned: ({ callId }) => (typeof callId === 'string' ? { kind: 'abandoned', callId } : undefined),
-  connected: ({ callId, answererPeerId }) =>
-    typeof callId === 'string' && typeof answererPeerId === 'string'
-      ? { kind: 'connected', callId, answererPeerId }
-      : undefined,
+  connected: ({ callId, answererPeerId, name }) =>
+    typeof callId !== 'string' || typeof answererPeerId !== 'string'
+      ? undefined
+      : typeof name === 'string'
+        ? { kind: 'connected', callId, answererPeerId, name }
+        : { kind: 'connected', callId, answererPeerId },
   disconnected: ({ callId, reason }) =>
     typeof callId === 'string' && DISCONNECT_REASONS.includes(reason as DisconnectReason)
       ? { kind: 'disconnected', callId, reason: reason as DisconnectReason }
