@@ -101,6 +101,8 @@ export class LocalPeer implements TaskOwner, PeerView {
   }
 
   private handleInTurn(message: ReceivedMessage): void | Promise<void> {
+    // Sent behind the `init` that resumed another peer, before its response: that peer's now.
+    if (this.resumed !== undefined) return this.resumed.receive(message);
     if (this.heldRequests !== undefined) {
       this.heldRequests.push(message);
       return;
@@ -154,8 +156,8 @@ export class LocalPeer implements TaskOwner, PeerView {
    */
   detach(dropped: boolean, link: PeerLink): void {
     if (this.resumed !== undefined) return this.resumed.detach(dropped, link);
-    if (link !== this.link) return;
-    this.queue.push(() => this.dispatcher.detach(this, dropped));
+    // Checked when its turn comes: a resume queued before it may have moved the peer to a new link.
+    this.queue.push(() => (link === this.link ? this.dispatcher.detach(this, dropped) : undefined));
   }
 
   get absent(): boolean {
