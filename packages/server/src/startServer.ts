@@ -211,6 +211,15 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
         // worth waiting for.
         app.server.closeAllConnections();
         await stopAccepting;
+        // In a cluster the peers just closed may resume on another process, which takes them over from
+        // here (protocol section 8); those that do not come back in time end as section 6 says.
+        if (backend.handsOverPeers && options.resumeGrace > 0) {
+          await settlesWithin(
+            switchboard.whenDrained(),
+            Math.min(options.resumeGrace * 1000, HANDOVER_WAIT_MS),
+          );
+          switchboard.endAbsentPeers();
+        }
         // Each closed connection's section 6 (its calls ended, its registration gone) must reach the backend
         // before this process's state there is released and Redis is closed.
         if (!(await settlesWithin(switchboard.whenDrained(), DRAIN_TIMEOUT_MS))) {
@@ -229,6 +238,8 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
 const TRY_AGAIN_LATER = 1013;
 const SERVICE_RESTART = 1012;
 const DRAIN_TIMEOUT_MS = 5000;
+/** How long a cluster node shutting down waits for its peers to resume on the others. */
+const HANDOVER_WAIT_MS = 4000;
 
 /**
  * `--metrics-token`: an empty token leaves the endpoint open. Compared as SHA-256 digests, so the

@@ -1,4 +1,5 @@
 import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
+import type { PeerHandover } from '../core/PeerHandover.js';
 import type {
   Answerer,
   CallEnding,
@@ -141,6 +142,17 @@ export class MemoryBackend implements SwitchboardBackend {
 
   async refuseSignal(extensionId: string, refusal: SignalRefusal): Promise<void> {
     this.refuseNow(extensionId, refusal);
+  }
+
+  /** One process: there is no other to hand a peer to. */
+  readonly handsOverPeers = false;
+
+  offerResumable(): void {}
+
+  withdrawResumable(): void {}
+
+  async takeResumable(): Promise<PeerHandover | undefined> {
+    return undefined;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { settlesWithin } from '../async/settlesWithin.js';
 import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
+import type { PeerHandover, PeerMove } from '../core/PeerHandover.js';
 import type {
   Answerer,
   CallEnding,
@@ -21,6 +22,7 @@ import {
   CLAIM_CALL,
   DEREGISTER,
   END_CALL,
+  MOVE_PEER,
   PLACE_CALL,
   REGISTER,
   RELAY_SIGNAL,
@@ -28,8 +30,17 @@ import {
   SWEEP_NODE,
 } from './redis/extensionScripts.js';
 import {
+  decodeHandoverMessage,
+  decodePeerMoved,
+  encodeHandoverAnswer,
+  encodeHandoverRequest,
+  HANDOVER_MARK,
+  MOVED_MARK,
+} from './redis/handoverCodec.js';
+import {
   decodeAudienceMessage,
   decodePeerMessages,
+  encodePeerMessage,
   encodeSignal,
   encodeSignalRefusal,
   type PeerMessage,
@@ -66,6 +77,7 @@ const script = {
   endCall: new RedisScript(END_CALL),
   relaySignal: new RedisScript(RELAY_SIGNAL),
   sweepNode: new RedisScript(SWEEP_NODE),
+  movePeer: new RedisScript(MOVE_PEER),
 };
 
 /**
@@ -94,6 +106,16 @@ export class RedisBackend implements SwitchboardBackend {
   private fenceSerial = 0;
   private readonly partyNodes = new PartyNodes();
   private readonly outbox: SignalOutbox;
+  /** Handovers this process asked for (section 8), by request id: settled by the answer. */
+  private readonly handoverWaits = new Map<string, (handover: PeerHandover | undefined) => void>();
+  private handoverSerial = 0;
+  /**
+   * While a handover is awaited, messages for peers this process does not have (yet) are held: those
+   * published after the move, for the peer on its way here, must reach it after its kept messages.
+   */
+  private readonly heldForHandover: PeerMessage[] = [];
+  /** Peers handed over to another process, and where: what still reaches this one for them goes on. */
+  private readonly movedPeers = new Map<string, string>();
 
   private constructor(
     /** The command connection; the register limiter shares it. */
@@ -261,6 +283,47 @@ export class RedisBackend implements SwitchboardBackend {
     return this.outbox.send(this.keys.nodeChannel(node), encodeSignalRefusal(extensionId, refusal));
   }
 
+  readonly handsOverPeers = true;
+
+  offerResumable(extensionId: string, token: string, graceMs: number): void {
+    this.commands
+      .set(this.keys.resumable(token), this.membership.node, { PX: Math.max(1, Math.round(graceMs)) })
+      .catch((err: unknown) =>
+        this.options.log.warn({ err, extensionId }, 'could not offer a peer for resuming'),
+      );
+  }
+
+  withdrawResumable(token: string): void {
+    this.commands
+      .del(this.keys.resumable(token))
+      .catch((err: unknown) => this.options.log.warn({ err }, 'could not withdraw a resumable peer'));
+  }
+
+  async takeResumable(extensionId: string, token: string): Promise<PeerHandover | undefined> {
+    const node = await this.commands.get(this.keys.resumable(token));
+    if (node === null || node === this.membership.node) return undefined;
+    const requestId = `${this.membership.node}/${++this.handoverSerial}`;
+    const answered = new Promise<PeerHandover | undefined>((resolve) =>
+      this.handoverWaits.set(requestId, resolve),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), HANDOVER_TIMEOUT_MS);
+    });
+    try {
+      await this.commands.publish(
+        this.keys.nodeChannel(node),
+        encodeHandoverRequest({ extensionId, token, requestId, from: this.membership.node }),
+      );
+      return await Promise.race([answered, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      this.handoverWaits.delete(requestId);
+      // After the core has taken the peer in (its continuation runs first), what was held reaches it.
+      setImmediate(() => this.releaseHeld());
+    }
+  }
+
   async close(): Promise<void> {
     this.outbox.flush();
     // With Redis out of reach the others sweep this process once its lease runs out; do not wait for it.
@@ -361,18 +424,21 @@ export class RedisBackend implements SwitchboardBackend {
         this.fenceArrived(message.slice(FENCE_MARK.length));
         continue;
       }
+      if (channel === undefined && message.startsWith(HANDOVER_MARK)) {
+        this.onHandoverMessage(message);
+        continue;
+      }
+      if (channel === undefined && message.startsWith(MOVED_MARK)) {
+        const moved = decodePeerMoved(message);
+        if (moved === undefined) this.dropped(message);
+        else this.partyNodes.learn(moved.callId, moved.peerId, moved.node);
+        continue;
+      }
       if (channel === undefined) {
         const decoded = decodePeerMessages(message);
         if (decoded === undefined) this.dropped(message);
         else {
-          for (const peerMessage of decoded) {
-            this.learnParties(peerMessage);
-            this.handOver(
-              peerMessage.extensionId,
-              { kind: 'peer', peerId: peerMessage.peerId },
-              peerMessage.notice,
-            );
-          }
+          for (const peerMessage of decoded) this.toPeer(peerMessage);
         }
         continue;
       }
@@ -381,6 +447,80 @@ export class RedisBackend implements SwitchboardBackend {
       if (extensionId === undefined || decoded === undefined) this.dropped(message);
       else this.handOver(extensionId, decoded.audience, decoded.notice);
     }
+  }
+
+  /** A message for one of this process's peers, one that moved away, or one on its way here. */
+  private toPeer(message: PeerMessage): void {
+    const { peerId } = message;
+    if (this.sink !== undefined && !this.sink.hasPeer(peerId)) {
+      const movedTo = this.movedPeers.get(peerId);
+      if (movedTo !== undefined) {
+        this.outbox.send(this.keys.nodeChannel(movedTo), encodePeerMessage(message));
+        return;
+      }
+      if (this.handoverWaits.size > 0) {
+        this.heldForHandover.push(message);
+        return;
+      }
+    }
+    this.learnParties(message);
+    this.handOver(message.extensionId, { kind: 'peer', peerId }, message.notice);
+  }
+
+  private releaseHeld(): void {
+    if (this.handoverWaits.size > 0) return;
+    for (const message of this.heldForHandover.splice(0)) {
+      this.learnParties(message);
+      this.handOver(message.extensionId, { kind: 'peer', peerId: message.peerId }, message.notice);
+    }
+  }
+
+  private onHandoverMessage(message: string): void {
+    const decoded = decodeHandoverMessage(message);
+    if (decoded === undefined) return this.dropped(message);
+    if (decoded.kind === 'answer') {
+      const wait = this.handoverWaits.get(decoded.requestId);
+      if (wait !== undefined) wait(decoded.handover);
+      else if (decoded.handover !== undefined)
+        this.abandonLateHandover(decoded.extensionId, decoded.handover);
+      return;
+    }
+    const { extensionId, token, requestId, from } = decoded;
+    const move = async ({ peerId, callId }: PeerMove) => {
+      await this.fenced(script.movePeer, extensionId, ['registered', 'calls'], [peerId, callId ?? '', from]);
+    };
+    const handing = this.sink?.handOver(extensionId, token, move) ?? Promise.resolve(undefined);
+    handing
+      .then((handover) => {
+        if (handover !== undefined) this.rememberMoved(handover.peerId, from);
+        // Behind what this process sent there before, and ahead of what it forwards from now on.
+        this.outbox.flush();
+        return this.commands.publish(
+          this.keys.nodeChannel(from),
+          encodeHandoverAnswer(requestId, extensionId, handover),
+        );
+      })
+      .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'handing over a peer failed'));
+  }
+
+  private rememberMoved(peerId: string, node: string): void {
+    if (this.movedPeers.size >= MOVED_PEERS_LIMIT) {
+      this.movedPeers.delete(this.movedPeers.keys().next().value as string);
+    }
+    this.movedPeers.set(peerId, node);
+  }
+
+  /**
+   * A handover that came after this process stopped waiting (its client got a new peer): the peer's
+   * routing already points here, so this process ends it as section 6 says for a closed connection.
+   */
+  private abandonLateHandover(extensionId: string, { peerId, session, registered }: PeerHandover): void {
+    this.options.log.warn({ extensionId, peerId }, 'a handover came too late; ending that peer');
+    const failed = (err: unknown) =>
+      this.options.log.warn({ err, extensionId }, 'ending a late handover failed');
+    if (session !== undefined)
+      this.endCall(extensionId, session.callId, { reason: 'dropped', peerId }).catch(failed);
+    if (registered) this.removeRegistered(extensionId, peerId).catch(failed);
   }
 
   private learnParties({ notice, otherNode }: PeerMessage): void {
@@ -439,6 +579,9 @@ interface Fence {
 const FENCE_MARK = 'F';
 const LEAVE_TIMEOUT_MS = 2000;
 const FENCE_TIMEOUT_MS = 2000;
+/** How long a resume on this process waits for the process holding the peer to hand it over. */
+const HANDOVER_TIMEOUT_MS = 3000;
+const MOVED_PEERS_LIMIT = 10_000;
 
 interface StoredCall {
   callId: unknown;

@@ -1,4 +1,5 @@
 import type { ExtensionStatus, ServerMessage } from '@pbx-peers/protocol';
+import type { KeptMessage, PeerHandover } from './PeerHandover.js';
 import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage } from './ReceivedMessage.js';
 import { SerialQueue, type TaskOwner } from './SerialQueue.js';
@@ -6,9 +7,6 @@ import { SerialQueue, type TaskOwner } from './SerialQueue.js';
 const SETTLED_MEMORY = 32;
 /** Messages kept for a peer whose connection dropped (protocol section 8: at least 256). */
 export const KEPT_MESSAGES_LIMIT = 256;
-
-/** A message for an absent peer, kept to be sent when it resumes. */
-type KeptMessage = { message: ServerMessage } | { callId: string; dataJson: string };
 
 /** A peer whose connection dropped, within its resume grace period (protocol section 8). */
 interface Absence {
@@ -194,6 +192,40 @@ export class LocalPeer implements TaskOwner, PeerView {
     this.link = connection.link;
     connection.resumed = this;
     return { kept, previousLink };
+  }
+
+  /**
+   * Ends the absence and returns everything this peer is, for another process to carry on with it; this
+   * object is done with afterwards.
+   */
+  handOver(): PeerHandover {
+    const kept = this.absence?.kept ?? [];
+    this.absence?.cancelGraceTimer();
+    this.absence = undefined;
+    this.closed = true;
+    return {
+      peerId: this.peerId as string,
+      registered: this.registered,
+      ...(this.name === undefined ? {} : { name: this.name }),
+      ...(this.session === undefined ? {} : { session: this.session }),
+      announcedCalls: [...(this.announced ?? [])],
+      settledCalls: [...(this.settled ?? [])],
+      ...(this.knownStatus === undefined ? {} : { knownStatus: this.knownStatus }),
+      knownStatusSeq: this.knownStatusSeq,
+      kept,
+    };
+  }
+
+  /** This new connection's peer becomes the handed-over one (see `handOver`). */
+  takeOver(handover: PeerHandover): void {
+    this.peerId = handover.peerId;
+    this.registered = handover.registered;
+    this.name = handover.name;
+    this.session = handover.session;
+    if (handover.announcedCalls.length > 0) this.announced = new Set(handover.announcedCalls);
+    if (handover.settledCalls.length > 0) this.settled = [...handover.settledCalls];
+    this.knownStatus = handover.knownStatus;
+    this.knownStatusSeq = handover.knownStatusSeq;
   }
 
   sendKept(kept: readonly KeptMessage[]): void {

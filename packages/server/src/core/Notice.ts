@@ -1,4 +1,5 @@
 import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
+import type { PeerHandover, PeerMove } from './PeerHandover.js';
 
 /**
  * What one part of the core tells peers of an extension, possibly on another server process.
@@ -45,4 +46,14 @@ export interface NoticeSink {
   deliver(extensionId: string, audience: Audience, notice: Notice, precedesPendingSteps?: boolean): void;
   /** Whether the peer is attached to this process (a backend may route peer notices by it). */
   hasPeer(peerId: string): boolean;
+  /**
+   * Another process was asked to resume the absent peer of `token` (protocol section 8): if it is here,
+   * it is handed over. `move` moves the routing of its notices (and its calls) to that process; what was
+   * published to it before the move is kept and goes with it. Undefined when no such peer is here.
+   */
+  handOver(
+    extensionId: string,
+    token: string,
+    move: (peer: PeerMove) => Promise<void>,
+  ): Promise<PeerHandover | undefined>;
 }

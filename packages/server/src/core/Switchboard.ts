@@ -15,6 +15,7 @@ import type { Clock } from './Clock.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
 import { LocalPeer, type LocalSession, type PeerDispatcher, type PeerView } from './LocalPeer.js';
 import type { Audience, Notice, NoticeSink } from './Notice.js';
+import type { PeerHandover, PeerMove } from './PeerHandover.js';
 import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
@@ -112,6 +113,7 @@ export class Switchboard {
       deliver: (extensionId, audience, notice, precedesPendingSteps = false) =>
         this.deliver(extensionId, audience, notice, precedesPendingSteps),
       hasPeer: (peerId) => this.peersById.has(peerId),
+      handOver: (extensionId, token, move) => this.handOver(extensionId, token, move),
     };
     deps.backend.connect(sink);
   }
@@ -158,7 +160,16 @@ export class Switchboard {
    * state it would resume into goes with this process), and the absent peers end now (section 6).
    */
   shutDown(): void {
+    // In a cluster another process can take them over: they stay absent for their grace.
+    if (this.deps.backend.handsOverPeers) return;
     this.shuttingDown = true;
+    for (const peers of this.peersByExtension.values()) {
+      for (const peer of peers) this.stopWaiting(peer);
+    }
+  }
+
+  /** Ends every absent peer now (section 6): a process shutting down waited long enough for resumes. */
+  endAbsentPeers(): void {
     for (const peers of this.peersByExtension.values()) {
       for (const peer of peers) this.stopWaiting(peer);
     }
@@ -281,7 +292,8 @@ export class Switchboard {
     token: string,
   ): Promise<boolean> {
     const target = this.resumable.get(token);
-    if (target === undefined || target.extensionId !== connection.extensionId) return false;
+    if (target === undefined) return this.resumeFromElsewhere(connection, request, token);
+    if (target.extensionId !== connection.extensionId) return false;
     const reading = await this.deps.backend.status(target.extensionId);
     // Read again: its grace may have ended, or another connection resumed it, while the status was read.
     if (this.resumable.get(token) !== target || target.closed) return false;
@@ -298,6 +310,75 @@ export class Switchboard {
     target.learnStatus(reading);
     previousLink?.close(RESUMED_ELSEWHERE_CLOSE_CODE, 'resumed on another connection');
     return true;
+  }
+
+  /** The peer of `token` is absent on another process: it moves here, kept messages and all. */
+  private async resumeFromElsewhere(
+    connection: LocalPeer,
+    request: ClientMessageOf<'init'>,
+    token: string,
+  ): Promise<boolean> {
+    const { backend, clock, ringTimeoutMs } = this.deps;
+    const handover = await backend.takeResumable(connection.extensionId, token);
+    if (handover === undefined) return false;
+    connection.takeOver(handover);
+    this.peersById.set(handover.peerId, connection);
+    // Its ring timer stayed on the other process: it starts again here, in full.
+    const { session } = connection;
+    if (session?.role === 'caller' && session.state === 'ringing' && ringTimeoutMs > 0) {
+      const { callId } = session;
+      this.ringTimers.set(
+        callId,
+        clock.setTimer(() => this.expire(connection, callId), ringTimeoutMs),
+      );
+    }
+    const reading = await backend.status(connection.extensionId);
+    this.respond(connection, request, {
+      status: reading.status,
+      peerId: handover.peerId,
+      ...this.newResumeToken(connection),
+      resumed: true,
+    });
+    connection.sendKept(handover.kept);
+    connection.learnStatus(reading);
+    return true;
+  }
+
+  /**
+   * `NoticeSink.handOver`: in the peer's turn, so that what it was doing is done; the move is a step, so
+   * what was published to it before the move reaches it (and is kept) first.
+   */
+  private handOver(
+    extensionId: string,
+    token: string,
+    move: (peer: PeerMove) => Promise<void>,
+  ): Promise<PeerHandover | undefined> {
+    const peer = this.resumable.get(token);
+    if (peer === undefined || peer.extensionId !== extensionId || !peer.absent) {
+      return Promise.resolve(undefined);
+    }
+    return new Promise<PeerHandover | undefined>((resolve, reject) => {
+      peer.queue.push(async () => {
+        if (this.resumable.get(token) !== peer || !peer.absent) return resolve(undefined);
+        const callId = peer.session?.callId;
+        try {
+          await this.step(
+            peer,
+            peer.view(),
+            move({ peerId: peer.peerId as string, ...(callId === undefined ? {} : { callId }) }),
+          );
+        } catch (error) {
+          reject(error);
+          return;
+        }
+        if (callId !== undefined) this.cancelRingTimer(callId);
+        const handover = peer.handOver();
+        this.resumable.delete(token);
+        this.deps.backend.withdrawResumable(token);
+        this.forget(peer);
+        resolve(handover);
+      });
+    });
   }
 
   /** Each successful `init` issues a new token and voids the previous one; none while resuming is off. */
@@ -464,15 +545,20 @@ export class Switchboard {
 
   /** Section 8: a dropped connection leaves its peer absent for the grace period, then section 6. */
   private async detachOrLeave(peer: LocalPeer, dropped: boolean): Promise<void> {
-    const { resumeGraceMs, clock } = this.deps;
+    const { resumeGraceMs, clock, backend } = this.deps;
     const resumable = dropped && resumeGraceMs > 0 && !this.shuttingDown && !peer.endOnDetach;
     if (!resumable || !peer.initialized || peer.closed) return this.detach(peer);
     peer.leave(clock.setTimer(() => this.stopWaiting(peer), resumeGraceMs));
+    if (peer.resumeToken !== undefined) {
+      backend.offerResumable(peer.extensionId, peer.resumeToken, resumeGraceMs);
+    }
   }
 
   /** The grace of an absent peer ends without a resume: section 6, reason `dropped`. */
   private stopWaiting(peer: LocalPeer): void {
-    if (peer.stopWaiting()) peer.queue.push(() => this.detach(peer));
+    if (!peer.stopWaiting()) return;
+    if (peer.resumeToken !== undefined) this.deps.backend.withdrawResumable(peer.resumeToken);
+    peer.queue.push(() => this.detach(peer));
   }
 
   private async detach(peer: LocalPeer): Promise<void> {
@@ -484,16 +570,23 @@ export class Switchboard {
       }
       if (peer.registered) await this.leaveRegistered(peer);
     } finally {
-      const peers = this.peersByExtension.get(peer.extensionId);
-      peers?.delete(peer);
-      if (peers?.size === 0) {
-        this.peersByExtension.delete(peer.extensionId);
-        this.watching.delete(peer.extensionId);
-        this.deps.backend.unwatch(peer.extensionId);
-      }
-      if (peer.peerId !== undefined) this.peersById.delete(peer.peerId);
-      if (this.peersByExtension.size === 0) this.resolveDrained?.();
+      this.forget(peer);
     }
+  }
+
+  /** The peer is gone from this process: detached, or handed over to another. */
+  private forget(peer: LocalPeer): void {
+    const peers = this.peersByExtension.get(peer.extensionId);
+    peers?.delete(peer);
+    if (peers?.size === 0) {
+      this.peersByExtension.delete(peer.extensionId);
+      this.watching.delete(peer.extensionId);
+      this.deps.backend.unwatch(peer.extensionId);
+    }
+    if (peer.peerId !== undefined && this.peersById.get(peer.peerId) === peer) {
+      this.peersById.delete(peer.peerId);
+    }
+    if (this.peersByExtension.size === 0) this.resolveDrained?.();
   }
 
   // ------------------------------------------------------------------ shared steps

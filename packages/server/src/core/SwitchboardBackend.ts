@@ -1,5 +1,6 @@
 import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
 import type { NoticeSink } from './Notice.js';
+import type { PeerHandover } from './PeerHandover.js';
 
 /**
  * The state every server process of an extension must agree on, and the delivery of notices between
@@ -143,6 +144,21 @@ export interface SwitchboardBackend {
    * (the core judged it on the receiving peer's state). It arrives after the notices of that end.
    */
   refuseSignal(extensionId: string, refusal: SignalRefusal): Promise<void>;
+
+  /**
+   * Section 8 across processes. Whether an absent peer can be handed to another process (a cluster):
+   * a process shutting down then keeps its dropped peers for their grace, to be resumed elsewhere.
+   */
+  readonly handsOverPeers: boolean;
+  /** An absent peer of this process may be resumed with `token` for `graceMs`, on any process. */
+  offerResumable(extensionId: string, token: string, graceMs: number): void;
+  /** It may not any more (it resumed here, was handed over, or its grace ended). */
+  withdrawResumable(token: string): void;
+  /**
+   * The absent peer of `token` on another process, handed over to this one (see `NoticeSink.handOver`),
+   * with its notices routed here from then on; undefined when no other process has it.
+   */
+  takeResumable(extensionId: string, token: string): Promise<PeerHandover | undefined>;
 
   /** Releases what this process holds in the backend; called after every peer has detached. */
   close(): Promise<void>;

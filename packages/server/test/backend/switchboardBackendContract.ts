@@ -24,6 +24,10 @@ class RecordingSink implements NoticeSink {
     return this.localPeers.has(peerId);
   }
 
+  async handOver(): Promise<undefined> {
+    return undefined;
+  }
+
   /** The notices of one extension, without the extension. */
   of(extensionId: string): Array<[Audience, Notice]> {
     return this.heard

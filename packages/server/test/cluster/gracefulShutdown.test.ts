@@ -26,6 +26,9 @@ describe('cluster: a node stopped with SIGTERM', () => {
       redisUrl: TEST_REDIS_URL,
       redisPrefix: prefix,
       extensions: [FRONT],
+      // Resuming off: the stopped node's peers end at once (with it on, they wait for a resume elsewhere,
+      // see resumeAcrossNodes.test.ts).
+      args: ['--resume-grace', '0'],
     });
     const agent = await cluster.agent(1, FRONT, 'agent on the stopped node');
     caller = await cluster.peer(0, FRONT.id, 'caller');

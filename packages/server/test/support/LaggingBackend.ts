@@ -39,7 +39,11 @@ export class LaggingCluster {
     this.minLag = options.minLag ?? 0;
     this.maxLag = options.maxLag ?? 3;
     this.wait = options.unit === 'ms' ? delay : turnsPass;
-    this.state.connect({ deliver: (e, a, n) => this.route(e, a, n), hasPeer: () => false });
+    this.state.connect({
+      deliver: (e, a, n) => this.route(e, a, n),
+      hasPeer: () => false,
+      handOver: async () => undefined,
+    });
   }
 
   /** A new process's backend. */
@@ -142,6 +146,13 @@ class LaggingNode implements SwitchboardBackend {
     this.cluster.run(this, (state) => state.endCall(...args));
   relaySignal: SwitchboardBackend['relaySignal'] = (...args) =>
     this.cluster.run(this, (state) => state.relaySignal(...args));
+  /** Its nodes share one memory state but hand no peer between them: a peer resumes on its own node. */
+  readonly handsOverPeers = false;
+  offerResumable(): void {}
+  withdrawResumable(): void {}
+  async takeResumable(): Promise<undefined> {
+    return undefined;
+  }
   refuseSignal: SwitchboardBackend['refuseSignal'] = (...args) =>
     this.cluster.run(this, (state) => state.refuseSignal(...args));
 

@@ -29,6 +29,11 @@ export class RedisKeys {
     return `${this.prefix}node:${node}`;
   }
 
+  /** The process holding the absent peer a resume token names (protocol section 8), while it may resume. */
+  resumable(token: string): string {
+    return `${this.prefix}resume:${token}`;
+  }
+
   get epoch(): string {
     return `${this.prefix}{cluster}:epoch`;
   }

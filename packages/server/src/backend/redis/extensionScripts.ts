@@ -201,3 +201,34 @@ for i = 1, #calls, 2 do
 end
 return {}
 `;
+
+/**
+ * KEYS registered, calls; ARGV[5] peer id, [6] its call id or '', [7] the process it moves to (a resume
+ * there, protocol section 8). Its registration and its party of the call now name that process, and the
+ * other party's process hears where it went (`M` message), so later notices and signals go there.
+ * Reply: {1}.
+ */
+export const MOVE_PEER = `${PRELUDE}
+local peerId, callId, to = ARGV[5], ARGV[6], ARGV[7]
+if redis.call('HEXISTS', KEYS[1], peerId) == 1 then redis.call('HSET', KEYS[1], peerId, to) end
+if callId ~= '' then
+  local raw = redis.call('HGET', KEYS[2], callId)
+  if raw then
+    local call = cjson.decode(raw)
+    local other, otherNode
+    if call.callerPeerId == peerId then
+      call.callerNode = to
+      other, otherNode = call.answererPeerId, call.answererNode
+    elseif call.answererPeerId == peerId then
+      call.answererNode = to
+      other, otherNode = call.callerPeerId, call.callerNode
+    end
+    redis.call('HSET', KEYS[2], callId, cjson.encode(call))
+    if other ~= nil and otherNode ~= nil then
+      redis.call('PUBLISH', prefix .. 'node:' .. otherNode,
+        'M' .. cjson.encode({e = ext, p = other, callId = callId, peerId = peerId, node = to}))
+    end
+  end
+end
+return {1}
+`;

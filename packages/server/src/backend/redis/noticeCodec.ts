@@ -41,6 +41,20 @@ export function encodeSignalRefusal(
   return JSON.stringify({ e: extensionId, p: senderPeerId, n: { kind: 'signal-refused', ...refusal } });
 }
 
+/** A peer message as it came, for another process (a peer that moved there, see `RedisBackend`). */
+export function encodePeerMessage({ extensionId, peerId, notice, otherNode }: PeerMessage): string {
+  if (notice.kind === 'signal' && otherNode !== undefined) {
+    const { kind: _, ...signal } = notice;
+    return encodeSignal(extensionId, { ...signal, toPeerId: peerId }, otherNode);
+  }
+  return JSON.stringify({
+    e: extensionId,
+    p: peerId,
+    n: notice,
+    ...(otherNode === undefined ? {} : { o: otherNode }),
+  });
+}
+
 /** One message for several process-channel messages to the same process, in order. */
 export function encodeBatch(messages: readonly string[]): string {
   if (messages.length === 1) return messages[0] as string;
