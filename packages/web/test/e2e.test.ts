@@ -202,6 +202,8 @@ describe('the web app in Chromium', () => {
     const first = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const second = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
+    // The first agent gives a display name (protocol 1.1): the caller and the other agent see it.
+    await first.page.getByLabel('Your name').fill('Alice');
     await signIn(first.page, FRONT_DESK.password);
     await signIn(second.page, FRONT_DESK.password);
 
@@ -212,8 +214,10 @@ describe('the web app in Chromium', () => {
 
     await answerButton(second.page, 'Bob').waitFor({ state: 'detached' });
     await second.page.getByText('No calls waiting.').waitFor();
+    await second.page.locator('#notice', { hasText: 'Alice took the call' }).waitFor();
     await first.page.getByRole('button', { name: 'Hang up' }).waitFor();
     await caller.page.locator('video[aria-label="Remote video"]').waitFor();
+    await caller.page.locator('.stage-name', { hasText: 'Talking to Alice' }).waitFor();
     assert.equal(await second.page.locator('#agent-status').textContent(), 'Signed in');
 
     // The answering agent's tab goes away mid-call: the caller learns the line dropped.
@@ -415,7 +419,7 @@ describe('the web app in Chromium', () => {
     assert.deepEqual(errors, []);
   });
 
-  test('after the server restarts, the pages reconnect, say the call was lost, and the agent re-registers', async (t) => {
+  test('after the server restarts mid-call, the pages reconnect, the call and its media go on, and the agent re-registers', async (t) => {
     const { scope, server, errors } = await stage(t);
     const agent = await open(scope, server.agentUrl(FRONT_DESK.id), errors);
     const caller = await open(scope, server.callerUrl(FRONT_DESK.id), errors);
@@ -426,17 +430,32 @@ describe('the web app in Chromium', () => {
     await agent.page.locator('#connection-banner', { hasText: 'Reconnecting…' }).waitFor();
     await caller.page.locator('#connection-banner', { hasText: 'Reconnecting…' }).waitFor();
     await agent.page.locator('#agent-status', { hasText: 'Reconnecting…' }).waitFor();
-    await caller.page.getByRole('heading', { name: 'Connection lost' }).waitFor();
-    await agent.page.getByText('Your connection to the server dropped, so the call ended.').waitFor();
-    await screenshot(caller.page, 'caller-6-reconnecting-call-lost');
-    await screenshot(agent.page, 'agent-6-reconnecting-call-lost');
+    // Signalling is gone, the media is not: nothing ends, and the media flows browser to browser.
+    await assertReceivingMedia(caller.page, 'caller, server down');
+    await assertReceivingMedia(agent.page, 'agent, server down');
+    await caller.page.getByRole('button', { name: 'Hang up' }).waitFor();
+    await agent.page.getByRole('button', { name: 'Hang up' }).waitFor();
+    await screenshot(caller.page, 'caller-6-reconnecting-in-call');
+    await screenshot(agent.page, 'agent-6-reconnecting-in-call');
     await restarted;
 
-    // Without the user doing anything: the console registers again, so the extension is ready again.
+    // The restarted process knows neither peer (resumed: false): still in the call, media still flowing,
+    // and the console registers again by itself, so the extension is ready again.
     await waitForStatus(caller.page, 'Ready', 15_000);
-    await agent.page.locator('#agent-status', { hasText: 'Signed in' }).waitFor({ timeout: 15_000 });
+    await agent.page.locator('#agent-status', { hasText: 'In a call' }).waitFor({ timeout: 15_000 });
     await agent.page.locator('#connection-banner').waitFor({ state: 'hidden' });
     await caller.page.locator('#connection-banner').waitFor({ state: 'hidden' });
+    await assertReceivingMedia(caller.page, 'caller, after the restart');
+    await assertReceivingMedia(agent.page, 'agent, after the restart');
+    assert.equal(await caller.page.getByRole('heading', { name: 'Connection lost' }).count(), 0);
+
+    // Both sides can still hang up (the server no longer knows the call; the data channel, when the other
+    // side has one, tells it, else it hangs up itself).
+    await caller.page.getByRole('button', { name: 'Hang up' }).click();
+    await caller.page.getByRole('heading', { name: 'Call ended' }).waitFor();
+    const agentHangUp = agent.page.getByRole('button', { name: 'Hang up' });
+    await agentHangUp.click({ timeout: 2_000 }).catch(() => undefined);
+    await agent.page.locator('#agent-status', { hasText: 'Signed in' }).waitFor();
 
     // And calls work again on the new server.
     await caller.page.getByRole('button', { name: 'Call again' }).click();

@@ -2,47 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { callerName } from '../src/caller/callerName.js';
-import { backoffDelay } from '../src/shared/backoffDelay.js';
 import { describeCallEnd } from '../src/shared/describeCallEnd.js';
 import { formatDuration } from '../src/shared/formatDuration.js';
 import { initials } from '../src/shared/initials.js';
 import { parseSignal } from '../src/shared/PeerSession.js';
 import { extensionIdFromPath } from '../src/shared/pageExtension.js';
 import { relayOnly } from '../src/shared/rtcConfiguration.js';
-
-describe('backoffDelay', () => {
-  test('doubles from 0.5 s up to 10 s, jittered between half and all of it', () => {
-    const options = { initialMs: 500, maxMs: 10_000 };
-    assert.equal(
-      backoffDelay(0, options, () => 1),
-      500,
-    );
-    assert.equal(
-      backoffDelay(0, options, () => 0),
-      250,
-    );
-    assert.equal(
-      backoffDelay(1, options, () => 1),
-      1000,
-    );
-    assert.equal(
-      backoffDelay(4, options, () => 1),
-      8000,
-    );
-    assert.equal(
-      backoffDelay(5, options, () => 1),
-      10_000,
-    );
-    assert.equal(
-      backoffDelay(50, options, () => 0),
-      5000,
-    );
-    for (let attempt = 0; attempt < 10; attempt++) {
-      const delay = backoffDelay(attempt);
-      assert.ok(delay >= 250 && delay <= 10_000, `attempt ${attempt}: ${delay}`);
-    }
-  });
-});
 
 describe('formatDuration', () => {
   test('minutes:seconds, hours when needed, never negative', () => {

@@ -1,21 +1,34 @@
-import type { DisconnectReason, JsonValue, RegisterFailureReason, SessionEvent } from '@pbx-peers/client';
+import {
+  ConnectionClosedError,
+  type DisconnectReason,
+  type JsonValue,
+  type PeerChange,
+  type ResumingClient,
+  type SessionEvent,
+} from '@pbx-peers/client';
 import { CallMedia } from '../shared/CallMedia.js';
 import { CallView } from '../shared/CallView.js';
 import { ConnectionBanner } from '../shared/ConnectionBanner.js';
 import { type CallEndReason, type CallEndText, describeCallEnd } from '../shared/describeCallEnd.js';
+import { displayName } from '../shared/displayName.js';
 import { byId, el } from '../shared/el.js';
 import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { initials } from '../shared/initials.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
+import { pageConnection } from '../shared/pageConnection.js';
 import { extensionName, peersUrl } from '../shared/pageExtension.js';
-import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
 import { mark } from '../shared/testHook.js';
 import { WarmStandby } from '../shared/WarmStandby.js';
+import { AgentNameStore } from './agentNameStore.js';
+import { agentStatus } from './agentStatus.js';
+import { answerAcrossDrop } from './answerAcrossDrop.js';
 import { CallNotifier } from './CallNotifier.js';
+import { Registration, type RegistrationEffect, type RegistrationEvent } from './Registration.js';
 import { Ringer } from './Ringer.js';
+import { takenBy } from './takenBy.js';
 
 /** A call ringing on the extension, as one row of the queue. */
 interface WaitingCall {
@@ -29,12 +42,15 @@ interface WaitingCall {
 
 /**
  * This agent's answer in progress. Signals that arrive before the RTCPeerConnection exists wait in
- * `pending`; a `disconnected` event that arrives meanwhile is kept in `endedWith`.
+ * `pending`; a `disconnected` event that arrives meanwhile is kept in `endedWith`, and a `claimed` one in
+ * `claimed` (with the winner's name, if it gave one: this agent's own, or another's that won the race).
  */
 interface Answering {
   callId: string;
+  displayName: string;
   pending: JsonValue[];
   endedWith: DisconnectReason | undefined;
+  claimed: { name: string | undefined } | undefined;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
@@ -57,26 +73,23 @@ interface ActiveCall {
 /** TURN credentials live at least a minute; a configuration older than this is fetched again. */
 const ICE_CONFIGURATION_MAX_AGE_MS = 30_000;
 
-const REGISTER_FAILURES: Record<RegisterFailureReason, string> = {
-  'bad-password': 'Wrong password. Please check it and try again.',
-  'rate-limited': 'Too many failed sign-in attempts. Please wait a few minutes, then try again.',
-};
-
 /**
- * The agent console, `/ext/<id>/agent`: signs in (registers) with the extension's password, lists the
- * ringing calls, rings, and answers one call at a time.
+ * The agent console, `/ext/<id>/agent`: signs in (registers) with the extension's password and the agent's
+ * display name, lists the ringing calls, rings, and answers one call at a time.
  *
- * The password is kept in this object's memory only (never in storage), for the page's lifetime, so that a
- * dropped connection can re-register by itself; Sign out forgets it.
+ * The password is kept in this object's memory only (never in storage), for the page's lifetime, so that
+ * the console can register again by itself when the server no longer knows this peer (see Registration);
+ * Sign out forgets it. The display name is remembered in localStorage.
  */
 export class AgentConsole {
   readonly #extensionId: string;
-  readonly #connection: ReconnectingClient;
+  readonly #connection: ResumingClient;
   readonly #banner = new ConnectionBanner(byId('connection-banner'));
   readonly #ringer = new Ringer();
   readonly #notifier = new CallNotifier();
   readonly #root = byId('extension-name').closest('.card') as HTMLElement;
   readonly #status = byId('agent-status');
+  readonly #nameInput = byId<HTMLInputElement>('agent-name');
   readonly #passwordInput = byId<HTMLInputElement>('password');
   readonly #signInButton = byId<HTMLButtonElement>('signin-button');
   readonly #signInError = byId('signin-error');
@@ -88,9 +101,8 @@ export class AgentConsole {
   readonly #queueTitle = byId('queue-title');
   readonly #browserProblem = webRtcProblem();
   #extensionName = '';
-  #password: string | undefined;
-  #signedIn = false;
-  #signingIn = false;
+  readonly #registration = new Registration();
+  readonly #names = new AgentNameStore();
   readonly #calls = new Map<string, WaitingCall>();
   #answering: Answering | undefined;
   #active: ActiveCall | undefined;
@@ -111,10 +123,7 @@ export class AgentConsole {
 
   constructor(extensionId: string) {
     this.#extensionId = extensionId;
-    this.#connection = new ReconnectingClient({
-      url: peersUrl(extensionId),
-      onInit: () => this.#registerAgain(),
-    });
+    this.#connection = pageConnection(peersUrl(extensionId));
   }
 
   start(): void {
@@ -125,11 +134,12 @@ export class AgentConsole {
       byId('unsupported').hidden = false;
     }
 
+    this.#nameInput.value = this.#names.load();
     byId<HTMLFormElement>('view-signin').addEventListener('submit', (event) => {
       event.preventDefault();
-      void this.#signIn();
+      this.#signIn();
     });
-    byId('signout-button').addEventListener('click', () => void this.#signOut());
+    byId('signout-button').addEventListener('click', () => this.#signOut());
     byId('notice-close').addEventListener('click', () => {
       this.#notice.hidden = true;
     });
@@ -145,16 +155,12 @@ export class AgentConsole {
     });
     this.#connection.on('state', (state) => {
       this.#banner.show(state);
+      // The extension was removed: no call of it will ring again.
+      if (state === 'gone') this.#clearQueue();
       this.#renderStatus();
       this.#renderQueue();
     });
-    this.#connection.on('lost', () => {
-      // Everything tied to the old connection is over; the server replays the ringing calls after the
-      // automatic re-register.
-      this.#answering = undefined;
-      if (this.#active !== undefined) this.#finish('connection-lost');
-      for (const callId of [...this.#calls.keys()]) this.#removeCall(callId);
-    });
+    this.#connection.on('peer', (change) => this.#onPeer(change));
     setInterval(() => this.#renderWaitTimes(), 1000);
 
     this.#banner.show(this.#connection.state);
@@ -173,85 +179,93 @@ export class AgentConsole {
     this.#renderTitle();
   }
 
+  // ---------------------------------------------------------------- the connection
+
+  /**
+   * The signalling connection is online again. Resumed: nothing was lost, and what happened meanwhile
+   * arrives next. A new peer: the queue was the old peer's (the server sends the ringing calls again after
+   * the new `register`), and a call in progress goes on browser to browser (see callAfterReconnect).
+   */
+  #onPeer(change: PeerChange): void {
+    if (change.kind !== 'resumed') this.#clearQueue();
+    this.#dispatch({ type: 'peer', change: change.kind });
+  }
+
   // ---------------------------------------------------------------- signing in and out
 
-  async #signIn(): Promise<void> {
-    if (this.#signingIn || this.#signedIn) return;
+  #signIn(): void {
+    if (this.#registration.state.kind !== 'signed-out') return;
     const password = this.#passwordInput.value;
     if (password === '') {
       this.#showSignInError('Enter the password for this extension.');
       return;
     }
-    if (!this.#connection.online) {
-      this.#showSignInError('Not connected to the server yet. Please wait a moment and try again.');
-      return;
-    }
+    const name = displayName(this.#nameInput.value);
+    this.#nameInput.value = name ?? '';
+    this.#names.save(name);
     // Both need a user gesture: this click.
     this.#ringer.unlock();
     this.#notifier.requestPermission();
+    this.#dispatch({ type: 'sign-in', credentials: { password, name }, online: this.#connection.online });
+  }
 
-    this.#signingIn = true;
-    this.#signInButton.disabled = true;
-    this.#signInButton.textContent = 'Signing in…';
-    try {
-      const response = await this.#connection.client.register(password);
-      if (response.status === 'registered') {
-        this.#password = password;
+  #signOut(): void {
+    if (!this.#registration.signedIn) return;
+    this.#dispatch({ type: 'sign-out' });
+  }
+
+  /** Feeds the sign-in model an event and carries out what it says. */
+  #dispatch(event: RegistrationEvent): void {
+    for (const effect of this.#registration.dispatch(event)) this.#carryOut(effect);
+    this.#renderSignIn();
+    this.#renderStatus();
+    this.#renderQueue();
+  }
+
+  #carryOut(effect: RegistrationEffect): void {
+    const { client } = this.#connection;
+    switch (effect.type) {
+      case 'register': {
+        const { attempt, credentials } = effect;
+        client.register(credentials.password, credentials.name).then(
+          (response) => this.#dispatch({ type: 'register-answered', attempt, response }),
+          (error: unknown) =>
+            this.#dispatch({
+              type: 'register-failed',
+              attempt,
+              why: error instanceof ConnectionClosedError ? 'connection-lost' : 'no-answer',
+            }),
+        );
+        return;
+      }
+      case 'deregister':
+        // Not connected: the server forgets this peer by itself.
+        client.deregister().catch(() => undefined);
+        return;
+      case 'show-console':
         this.#passwordInput.value = '';
-        this.#signedIn = true;
         this.#signInError.hidden = true;
         this.#notice.hidden = true;
         showView(this.#root, 'console', this.#queueTitle);
-      } else {
-        this.#showSignInError(REGISTER_FAILURES[response.reason]);
-      }
-    } catch {
-      this.#showSignInError('The server did not answer. Please try again.');
-    } finally {
-      this.#signingIn = false;
-      this.#signInButton.disabled = false;
-      this.#signInButton.textContent = 'Sign in';
-      this.#renderStatus();
-      this.#renderQueue();
+        return;
+      case 'show-sign-in':
+        // Signed out (by the agent, or because registering again was refused): nothing of the console
+        // stays, not even a call in progress, which would go on out of sight.
+        this.#answering = undefined;
+        if (this.#active !== undefined) this.#hangUp();
+        this.#clearQueue();
+        this.#notice.hidden = true;
+        if (effect.error === undefined) this.#signInError.hidden = true;
+        else this.#showSignInError(effect.error);
+        showView(this.#root, 'signin', this.#passwordInput);
+        return;
     }
   }
 
-  /** After a reconnect: registers again with the password kept in memory. */
-  async #registerAgain(): Promise<void> {
-    const password = this.#password;
-    if (password === undefined) return;
-    const response = await this.#connection.client.register(password);
-    if (response.status !== 'registered' && this.#password === password) {
-      this.#password = undefined;
-      this.#signedIn = false;
-      this.#showSignInError(
-        response.reason === 'bad-password'
-          ? 'The password for this extension has changed. Please sign in again.'
-          : REGISTER_FAILURES[response.reason],
-      );
-      showView(this.#root, 'signin', this.#passwordInput);
-      this.#renderStatus();
-      this.#renderQueue();
-    }
-  }
-
-  async #signOut(): Promise<void> {
-    if (!this.#signedIn) return;
-    this.#password = undefined;
-    this.#signedIn = false;
-    this.#answering = undefined;
-    if (this.#active !== undefined) this.#hangUp();
-    for (const callId of [...this.#calls.keys()]) this.#removeCall(callId);
-    this.#notice.hidden = true;
-    this.#signInError.hidden = true;
-    showView(this.#root, 'signin', this.#passwordInput);
-    this.#renderStatus();
-    this.#renderQueue();
-    try {
-      await this.#connection.client.deregister();
-    } catch {
-      // Not connected: the server already forgot this peer.
-    }
+  #renderSignIn(): void {
+    const signingIn = this.#registration.state.kind === 'signing-in';
+    this.#signInButton.disabled = signingIn;
+    this.#signInButton.textContent = signingIn ? 'Signing in…' : 'Sign in';
   }
 
   #showSignInError(message: string): void {
@@ -267,8 +281,9 @@ export class AgentConsole {
         this.#addCall(event.callId, event.name);
         return;
       case 'claimed':
-        // This agent's own answer: the row stays ("Answering…") until the call view replaces it.
-        if (this.#answering?.callId !== event.callId) this.#removeCall(event.callId);
+        // This agent's own answer: the row stays ("Answering…") until the answer settles.
+        if (this.#answering?.callId === event.callId) this.#answering.claimed = { name: event.name };
+        else this.#callTaken(event.callId, event.name);
         return;
       case 'abandoned':
         this.#removeCall(event.callId);
@@ -282,9 +297,20 @@ export class AgentConsole {
     }
   }
 
+  /** Another agent answered a call this one saw ringing; `winner` is its name, when it gave one. */
+  #callTaken(callId: string, winner: string | undefined): void {
+    const call = this.#calls.get(callId);
+    if (call === undefined) return;
+    this.#removeCall(callId);
+    // Said only to an agent free to take calls: one in a call is not interrupted with other calls' news.
+    if (this.#active === undefined && this.#answering === undefined) {
+      this.#showNotice(takenBy(winner, call.displayName, false));
+    }
+  }
+
   #addCall(callId: string, name: string | undefined): void {
     // Late events of a registration this page already signed out of are not calls for this agent.
-    if (!this.#signedIn && !this.#signingIn) return;
+    if (!this.#registration.takesCalls) return;
     if (this.#calls.has(callId) || this.#active?.callId === callId) return;
     const displayName = name ?? 'Anonymous';
     const waited = el('span', { class: 'tabular' }, '0:00');
@@ -318,6 +344,10 @@ export class AgentConsole {
     this.#renderQueue();
   }
 
+  #clearQueue(): void {
+    for (const callId of [...this.#calls.keys()]) this.#removeCall(callId);
+  }
+
   #removeCall(callId: string): void {
     const call = this.#calls.get(callId);
     if (call === undefined) return;
@@ -343,7 +373,7 @@ export class AgentConsole {
       call.button.lastElementChild?.replaceChildren(answeringThis ? 'Answering…' : 'Answer');
       call.row.dataset.answering = String(answeringThis);
     }
-    const waiting = count > 0 && !busy && this.#signedIn;
+    const waiting = count > 0 && !busy && this.#registration.signedIn;
     if (waiting) this.#ringer.start();
     else this.#ringer.stop();
     const canAnswer = waiting && this.#browserProblem === undefined;
@@ -360,12 +390,11 @@ export class AgentConsole {
   }
 
   #renderStatus(): void {
-    let state: string;
-    let text: string;
-    if (!this.#signedIn) [state, text] = ['offline', 'Signed out'];
-    else if (!this.#connection.online) [state, text] = ['connecting', 'Reconnecting…'];
-    else if (this.#active !== undefined) [state, text] = ['busy', 'In a call'];
-    else [state, text] = ['ready', 'Signed in'];
+    const { state, text } = agentStatus(
+      this.#registration.state.kind,
+      this.#connection.state,
+      this.#active !== undefined,
+    );
     this.#status.dataset.state = state;
     this.#status.textContent = text;
   }
@@ -376,13 +405,19 @@ export class AgentConsole {
     const call = this.#calls.get(callId);
     if (call === undefined || this.#active !== undefined || this.#answering !== undefined) return;
     mark('agent:answer-clicked');
-    const answering: Answering = { callId, pending: [], endedWith: undefined };
+    const answering: Answering = {
+      callId,
+      displayName: call.displayName,
+      pending: [],
+      endedWith: undefined,
+      claimed: undefined,
+    };
     this.#answering = answering;
     // The answer goes out first: the first answer wins the call. The camera and microphone are usually
     // open already (see #standbyMedia), else they start while the answer travels; taken before the render
     // below, which stops wanting them. Should they fail, the call is ended at once.
     const client = this.#connection.client;
-    const answerResult = settle(client.answer(callId));
+    const answerResult = settle(answerAcrossDrop(this.#connection, callId));
     const mediaResult = settle(this.#standbyMedia.take());
     // rtcConfiguration() never rejects: without ICE servers, calls between reachable hosts still work.
     const configurationReady = this.#standbyConfiguration.take();
@@ -397,7 +432,7 @@ export class AgentConsole {
     const media = prepared.ok ? prepared.value : undefined;
     const connected = answered.ok && answered.value.status === 'connected';
     if (this.#answering !== answering) {
-      // Signed out, or the connection dropped, meanwhile.
+      // Signed out meanwhile.
       media?.stop();
       if (connected) client.end(callId).catch(() => undefined);
       return;
@@ -416,7 +451,13 @@ export class AgentConsole {
     }
     if (!connected) {
       this.#removeCall(callId);
-      this.#showNotice(describeCallEnd('unavailable', 'agent'));
+      // Lost the race: said with the winner's name when the `claimed` came first (it usually does).
+      const { claimed } = answering;
+      this.#showNotice(
+        claimed === undefined
+          ? describeCallEnd('unavailable', 'agent')
+          : takenBy(claimed.name, answering.displayName, true),
+      );
       this.#renderQueue();
       if (media !== undefined) this.#standbyMedia.giveBack(media);
       return;

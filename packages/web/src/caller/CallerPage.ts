@@ -1,18 +1,28 @@
-import type { ExtensionStatus, JsonValue, ResponseFor, SessionEvent } from '@pbx-peers/client';
+import type {
+  ExtensionStatus,
+  JsonValue,
+  PeerChange,
+  ResponseFor,
+  ResumingClient,
+  SessionEvent,
+} from '@pbx-peers/client';
 import { CallMedia } from '../shared/CallMedia.js';
 import { CallView } from '../shared/CallView.js';
 import { ConnectionBanner } from '../shared/ConnectionBanner.js';
+import { type CallPhase, callAfterReconnect } from '../shared/callAfterReconnect.js';
 import { type CallEndReason, describeCallEnd } from '../shared/describeCallEnd.js';
 import { byId } from '../shared/el.js';
 import { formatDuration } from '../shared/formatDuration.js';
 import { hydrateIcons, icon } from '../shared/icon.js';
 import { LocalMedia, MediaAccessError, mediaProblem, webRtcProblem } from '../shared/LocalMedia.js';
+import { pageConnection } from '../shared/pageConnection.js';
 import { extensionName, peersUrl } from '../shared/pageExtension.js';
-import { ReconnectingClient } from '../shared/ReconnectingClient.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
 import { mark } from '../shared/testHook.js';
+import { availability } from './availability.js';
 import { callerName } from './callerName.js';
+import { callTitle } from './callTitle.js';
 
 /** Where the visitor's call is. Each state carries exactly what it owns (media, session, view). */
 type CallState =
@@ -53,7 +63,7 @@ const ICE_CONFIGURATION_MAX_AGE_MS = 30_000;
 /** The visitor's page, `/ext/<id>`: shows whether anyone is there, and places one call at a time. */
 export class CallerPage {
   readonly #extensionId: string;
-  readonly #connection: ReconnectingClient;
+  readonly #connection: ResumingClient;
   readonly #banner = new ConnectionBanner(byId('connection-banner'));
   readonly #root = byId('extension-name').closest('.card') as HTMLElement;
   readonly #title = byId('extension-name');
@@ -75,10 +85,7 @@ export class CallerPage {
 
   constructor(extensionId: string) {
     this.#extensionId = extensionId;
-    this.#connection = new ReconnectingClient({
-      url: peersUrl(extensionId),
-      onInit: (init) => this.#setExtensionStatus(init.status),
-    });
+    this.#connection = pageConnection(peersUrl(extensionId));
   }
 
   start(): void {
@@ -116,8 +123,13 @@ export class CallerPage {
       // disconnected) or was just refreshed by `init`; either way the buttons follow.
       if (state !== 'online') this.#extensionStatus = undefined;
       this.#render();
+      // The extension was removed: this peer is over at the server, as if replaced.
+      if (state === 'gone') this.#signallingBack('replaced');
     });
-    this.#connection.on('lost', () => this.#finish('connection-lost'));
+    this.#connection.on('peer', (change) => {
+      this.#setExtensionStatus(change.init.status);
+      this.#signallingBack(change.kind);
+    });
     this.#banner.show(this.#connection.state);
     this.#render();
     this.#connection.start();
@@ -140,32 +152,30 @@ export class CallerPage {
 
   /** The status pill, the Call buttons and the hint under them. */
   #render(): void {
-    const status = this.#extensionStatus;
-    const connection = this.#connection.state;
-    if (status === 'ready') {
-      this.#status.dataset.state = 'ready';
-      this.#status.textContent = 'Ready';
-    } else if (status === 'offline') {
-      this.#status.dataset.state = 'offline';
-      this.#status.textContent = 'Offline';
-    } else {
-      this.#status.dataset.state = 'connecting';
-      this.#status.textContent =
-        connection === 'gone'
-          ? 'Unavailable'
-          : connection === 'reconnecting'
-            ? 'Reconnecting…'
-            : 'Connecting…';
-    }
-    const canCall = status === 'ready' && this.#browserProblem === undefined && this.#connection.online;
+    const { pill, canCall, hint } = availability({
+      status: this.#extensionStatus,
+      connection: this.#connection.state,
+      browserCanCall: this.#browserProblem === undefined,
+    });
+    this.#status.dataset.state = pill.state;
+    this.#status.textContent = pill.text;
     this.#callButton.disabled = !canCall;
     this.#callAgainButton.disabled = !canCall;
-    this.#availabilityHint.textContent =
-      status === 'offline'
-        ? 'Nobody is available right now. This page updates by itself when someone is.'
-        : status === undefined && connection === 'reconnecting'
-          ? 'Waiting for the connection to come back…'
-          : '';
+    this.#availabilityHint.textContent = hint;
+  }
+
+  /**
+   * The signalling connection is back (or, `gone`, never will be). While it was away nothing was ended:
+   * a resumed peer's call goes on; for a new peer, a ringing call is over, and a connected call's media
+   * keeps running browser to browser (see callAfterReconnect).
+   */
+  #signallingBack(change: PeerChange['kind']): void {
+    const state = this.#state;
+    // Preparing: a `call` on its way failed with the connection, and one not yet sent goes to the new peer.
+    const phase: CallPhase | undefined =
+      state.kind === 'ringing' ? 'ringing' : state.kind === 'connected' ? 'connected' : undefined;
+    if (phase === undefined) return;
+    if (callAfterReconnect(phase, change) === 'ended') this.#finish('connection-lost');
   }
 
   async #placeCall(): Promise<void> {
@@ -261,12 +271,21 @@ export class CallerPage {
 
   #onSession(event: SessionEvent): void {
     const state = this.#state;
-    if ((state.kind !== 'ringing' && state.kind !== 'connected') || state.callId !== event.callId) return;
-    if (event.status === 'connected' && state.kind === 'ringing') void this.#connect(state);
+    if ((state.kind !== 'ringing' && state.kind !== 'connected') || state.callId !== event.callId) {
+      // Answered, yet not this page's call: one whose `call` was carried out while the connection dropped
+      // (its response lost). Ended, so that the agent is not left waiting for a caller who is not there.
+      if (event.status === 'connected') this.#connection.client.end(event.callId).catch(() => undefined);
+      return;
+    }
+    if (event.status === 'connected' && state.kind === 'ringing') void this.#connect(state, event.name);
     else if (event.status === 'disconnected') this.#finish(event.reason);
   }
 
-  async #connect(ringing: Extract<CallState, { kind: 'ringing' }>): Promise<void> {
+  /** Someone answered; `agentName` is theirs when they gave one (protocol 1.1). */
+  async #connect(
+    ringing: Extract<CallState, { kind: 'ringing' }>,
+    agentName: string | undefined,
+  ): Promise<void> {
     mark('caller:connected-event');
     const { callId, media, ice } = ringing;
     const fresh = Date.now() - ice.fetchedAt < ICE_CONFIGURATION_MAX_AGE_MS;
@@ -279,8 +298,8 @@ export class CallerPage {
     }
     prepared?.releaseSignals();
     this.#stopRingTimer();
-    const peerName = this.#extensionName || this.#extensionId;
-    const view = new CallView({ peerName, media, onHangUp: () => this.#hangUp() });
+    const { peerName, title } = callTitle(agentName, this.#extensionName || this.#extensionId);
+    const view = new CallView({ peerName, title, media, onHangUp: () => this.#hangUp() });
     prepared?.attach(view);
     const state: CallState = { kind: 'connected', callId, media, view, call: prepared, pending: [] };
     this.#state = state;

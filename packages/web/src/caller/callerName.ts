@@ -1,9 +1,6 @@
-/**
- * The name field's value as the protocol's optional `name`: spaces collapsed and trimmed, at most 64 code
- * points (the protocol's limit, counted as the server counts it), or none at all when empty.
- */
+import { displayName } from '../shared/displayName.js';
+
+/** The caller's "Your name" field as the `call` request's optional `name` (see displayName). */
 export function callerName(value: string): string | undefined {
-  const trimmed = value.trim().replace(/\s+/g, ' ');
-  if (trimmed === '') return undefined;
-  return Array.from(trimmed).slice(0, 64).join('');
+  return displayName(value);
 }

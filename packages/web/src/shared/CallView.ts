@@ -8,6 +8,8 @@ import { mark } from './testHook.js';
 export interface CallViewOptions {
   /** Who is on the other end: the extension's name for a caller, the caller's for an agent. */
   peerName: string;
+  /** The line at the top of the call, e.g. "Talking to Alice"; `peerName` when absent. */
+  title?: string;
   media: LocalMedia;
   onHangUp(): void;
 }
@@ -60,7 +62,12 @@ export class CallView {
         el('div', { class: 'avatar avatar-xl', 'aria-hidden': 'true' }, initials(peerName)),
         this.#note,
       ),
-      el('div', { class: 'stage-top' }, el('span', { class: 'stage-name' }, peerName), this.#timer),
+      el(
+        'div',
+        { class: 'stage-top' },
+        el('span', { class: 'stage-name' }, options.title ?? peerName),
+        this.#timer,
+      ),
       media.hasVideo ? localVideo : null,
     );
 

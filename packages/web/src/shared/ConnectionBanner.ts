@@ -1,11 +1,13 @@
-import type { ConnectionState } from './ReconnectingClient.js';
+import type { ResumingState } from '@pbx-peers/client';
 import { testHook } from './testHook.js';
 
-const TEXT: Record<ConnectionState, string> = {
+const TEXT: Record<ResumingState, string> = {
+  idle: 'Connecting…',
   connecting: 'Connecting…',
   online: 'Connected',
   reconnecting: 'Reconnecting…',
   gone: 'This extension no longer exists.',
+  closed: 'Disconnected.',
 };
 
 /** The strip at the top of a page telling the user about the connection to the server, when not online. */
@@ -18,11 +20,11 @@ export class ConnectionBanner {
     this.#text = element.querySelector('.banner-text') ?? element;
   }
 
-  show(state: ConnectionState): void {
+  show(state: ResumingState): void {
     testHook.connection = state;
     this.#element.dataset.state = state;
     this.#text.textContent = TEXT[state];
     // The first connection usually takes a few milliseconds: no point flashing "Connecting…".
-    this.#element.hidden = state === 'online' || state === 'connecting';
+    this.#element.hidden = state === 'online' || state === 'connecting' || state === 'idle';
   }
 }

@@ -1,4 +1,4 @@
-import type { ConnectionState } from './ReconnectingClient.js';
+import type { ResumingState } from '@pbx-peers/client';
 
 /** One step of a call, when it happened: `performance.timeOrigin + performance.now()`, in ms since the epoch. */
 export interface TimelineMark {
@@ -16,7 +16,7 @@ export interface TimelineMark {
 export interface PbxTestHook {
   /** The current call's RTCPeerConnection; null between calls. */
   pc: RTCPeerConnection | null;
-  connection: ConnectionState;
+  connection: ResumingState;
   /** Every mark since the page loaded, oldest first; bounded so that a page left open does not grow. */
   timeline: TimelineMark[];
 }
