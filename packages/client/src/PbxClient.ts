@@ -91,6 +91,9 @@ const NORMAL_CLOSURE = 1000;
  *
  * A late response (after its request timed out) is dropped silently; a late error is emitted as an
  * `error` event, since it may carry news the program wants.
+ *
+ * One `PbxClient` is one connection at a time and does not reconnect by itself: wrap it in a
+ * `ResumingClient` to reconnect after a drop and resume the same peer (protocol 1.1).
  */
 export class PbxClient extends TypedEmitter<PbxClientEvents> {
   readonly url: string;
@@ -101,6 +104,8 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
   #peerId: string | undefined;
   /** Set by `close()` until the socket's close event, which then reports `byClient`. */
   #closeRequested = false;
+  /** Connections `abandon()`ed and still open: closed once a new connection's `init` is answered. */
+  readonly #abandoned = new Set<WebSocketLike>();
   #nextRequestId = 1;
   readonly #pending = new Map<number, PendingRequest>();
 
@@ -159,8 +164,11 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
       socket.addEventListener('error', (event) => {
         if (!opened) failure = describe(event);
       });
-      socket.addEventListener('message', (event) => this.#receive(event.data));
+      socket.addEventListener('message', (event) => {
+        if (this.#socket === socket) this.#receive(event.data);
+      });
       socket.addEventListener('close', (event) => {
+        if (this.#abandoned.delete(socket)) return; // reported when it was abandoned
         const byClient = this.#closeRequested;
         this.#socket = undefined;
         this.#peerId = undefined;
@@ -179,6 +187,7 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
    * the returned promise resolves once the socket has closed (after the `close` event).
    */
   close(): Promise<void> {
+    for (const abandoned of this.#abandoned) abandoned.close(NORMAL_CLOSURE);
     const socket = this.#socket;
     if (socket === undefined) return Promise.resolve();
     this.#closeRequested = true;
@@ -186,6 +195,25 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
     const closed = new Promise<void>((resolve) => socket.addEventListener('close', () => resolve()));
     socket.close(NORMAL_CLOSURE);
     return closed;
+  }
+
+  /**
+   * Gives up on the open connection without closing it: no close frame is sent, so to the server this is a
+   * drop, and a 1.1 server keeps the peer for its resume grace. For a connection that went silent (a dead
+   * network path looks open for minutes): pending requests reject with `ConnectionClosedError`, `close` is
+   * emitted (code 1006, `byClient` false), and `connect()` may be called at once. Whatever the old socket
+   * still receives is ignored; it is closed once a new connection's `init` is answered (by then a resume
+   * has taken the peer over, and a new peer means the old one is to end).
+   */
+  abandon(reason = 'abandoned'): void {
+    const socket = this.#socket;
+    if (socket === undefined || socket.readyState !== WEBSOCKET_OPEN) return;
+    this.#abandoned.add(socket);
+    this.#socket = undefined;
+    this.#peerId = undefined;
+    this.#closeRequested = false;
+    this.#rejectPending(new ConnectionClosedError(`The connection was abandoned: ${reason}.`, 1006));
+    this.emit('close', { code: 1006, reason, byClient: false });
   }
 
   /**
@@ -334,6 +362,7 @@ export class PbxClient extends TypedEmitter<PbxClientEvents> {
     this.#forget(pending);
     if (response.request === 'init') {
       this.#peerId = response.peerId;
+      for (const abandoned of this.#abandoned) abandoned.close(NORMAL_CLOSURE);
       this.emit('initialized', response);
     }
     pending.resolve(response);

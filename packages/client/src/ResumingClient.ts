@@ -47,6 +47,23 @@ export interface ResumingClientEvents {
  */
 export type NetworkBackSignal = (retry: () => void) => () => void;
 
+/**
+ * How the client notices a connection that went silent without closing (a dead network path, a stalled
+ * proxy: the WebSocket still looks open, for minutes). Every `intervalMs` while online it sends `status`;
+ * with no answer within `timeoutMs` it abandons the connection (without a close frame, so that the server
+ * keeps the peer) and reconnects to resume.
+ */
+export interface HeartbeatOptions {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/**
+ * 15 s between heartbeats, 10 s to answer: generous, since a `status` waits behind the same peer's
+ * `register` while its password is checked (slow on purpose, and queued per client address).
+ */
+export const DEFAULT_HEARTBEAT: Readonly<HeartbeatOptions> = { intervalMs: 15_000, timeoutMs: 10_000 };
+
 export interface ResumingClientOptions {
   /** The client to keep connected. The same object serves every connection: subscribe to its events once. */
   client: PbxClient;
@@ -57,6 +74,8 @@ export interface ResumingClientOptions {
   /** How long one attempt may take to open the WebSocket before it is abandoned; default 10000 ms. */
   connectTimeoutMs?: number;
   networkBack?: NetworkBackSignal;
+  /** Default `DEFAULT_HEARTBEAT` (15 s between heartbeats, 10 s for each answer); `false` sends none. */
+  heartbeat?: HeartbeatOptions | false;
 }
 
 /** Close code the server uses when the connection's extension was removed from the store. */
@@ -70,6 +89,9 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * ask for: a network loss, a server restart with 1001 or 1012) reconnects with exponential backoff and
  * jitter, sending `init` with `resume`. The `peer` event then says whether the server resumed the peer
  * (calls go on) or made a new one (`replaced`: register again, the old calls are over at the server).
+ *
+ * A connection that goes silent without closing is noticed by a heartbeat (a `status` every 15 s that must
+ * be answered within 10 s) and abandoned without a close frame, so the server keeps the peer to resume.
  *
  * Final: a 4404 close (the extension was removed; state `gone`) and the client's own `close()` (state
  * `closed`; the server ends the peer at once). `start()` may be called again after either.
@@ -93,6 +115,8 @@ export class ResumingClient extends TypedEmitter<ResumingClientEvents> {
   readonly #random: () => number;
   readonly #connectTimeoutMs: number;
   readonly #networkBack: NetworkBackSignal | undefined;
+  readonly #heartbeat: HeartbeatOptions | false;
+  #heartbeatTimer: ReturnType<typeof setTimeout> | undefined;
   #stopNetworkBack: (() => void) | undefined;
   #state: ResumingState = 'idle';
   /** The peer this client is, or was until the drop; undefined until the first `init` after `start()`. */
@@ -115,6 +139,7 @@ export class ResumingClient extends TypedEmitter<ResumingClientEvents> {
     this.#random = options.random ?? Math.random;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#networkBack = options.networkBack;
+    this.#heartbeat = options.heartbeat ?? DEFAULT_HEARTBEAT;
     this.client.on('close', (close) => this.#closed(close));
     this.client.on('initialized', (init) => this.#initialized(init));
   }
@@ -235,10 +260,33 @@ export class ResumingClient extends TypedEmitter<ResumingClientEvents> {
           ? { kind: 'resumed', peerId, init }
           : { kind: 'replaced', peerId, previousPeerId, init };
     this.#setState('online');
+    this.#scheduleHeartbeat();
     this.emit('peer', change);
   }
 
+  #scheduleHeartbeat(): void {
+    const heartbeat = this.#heartbeat;
+    clearTimeout(this.#heartbeatTimer);
+    if (heartbeat === false) return;
+    this.#heartbeatTimer = setTimeout(() => this.#beat(heartbeat), heartbeat.intervalMs);
+  }
+
+  /** One heartbeat: a `status` that must be answered within `timeoutMs`, else the connection is abandoned. */
+  #beat(heartbeat: HeartbeatOptions): void {
+    if (!this.online) return;
+    this.#heartbeatTimer = setTimeout(
+      () => this.client.abandon(`no answer to a heartbeat within ${heartbeat.timeoutMs} ms`),
+      heartbeat.timeoutMs,
+    );
+    this.client.status().then(
+      () => this.#scheduleHeartbeat(),
+      () => undefined, // the connection closed or was abandoned: the close handler takes over
+    );
+  }
+
   #closed(close: ConnectionClose): void {
+    clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
     const toRetry = this.#closingToRetry;
     this.#closingToRetry = false;
     if (this.#isFinal()) return;
@@ -272,6 +320,8 @@ export class ResumingClient extends TypedEmitter<ResumingClientEvents> {
   }
 
   #finish(state: 'gone' | 'closed'): void {
+    clearTimeout(this.#heartbeatTimer);
+    this.#heartbeatTimer = undefined;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#stopNetworkBack?.();

@@ -22,7 +22,9 @@ export {
 export { ProtocolError } from './ProtocolError.js';
 export { RequestTimeoutError } from './RequestTimeoutError.js';
 export {
+  DEFAULT_HEARTBEAT,
   EXTENSION_REMOVED_CLOSE_CODE,
+  type HeartbeatOptions,
   type NetworkBackSignal,
   type PeerChange,
   ResumingClient,

@@ -226,14 +226,16 @@ describe('PbxClient against the real server', () => {
     assert.notEqual(second.peerId, first.peerId);
   });
 
-  it('emits close when the server shuts down', async (t) => {
+  it('emits close when the server shuts down (1012, service restart: a drop the client may resume)', async (t) => {
     const ownServer = await startServer({ store, port: 0, logLevel: 'silent' });
     t.after(() => ownServer.close());
     const client = await connectedClient(t, await newExtensionUrl(ownServer));
     await client.init();
     const closed = nextEvent(client, 'close');
     await withTimeout(ownServer.close(), 'server close');
-    assert.equal((await closed).code, 1001);
+    const close = await closed;
+    assert.equal(close.code, 1012);
+    assert.equal(close.byClient, false);
     assert.equal(client.connected, false);
   });
 });

@@ -61,6 +61,36 @@ describe('PbxClient, protocol 1.1', () => {
     ]);
   });
 
+  test('abandon(): no close frame, pending requests reject, the old socket is ignored, then closed', async () => {
+    const { WebSocket, sockets } = fakeWebSockets();
+    const client = new PbxClient({ url: 'ws://pbx.test/peers/x', WebSocket });
+    const closes: ConnectionClose[] = [];
+    client.on('close', (close) => closes.push(close));
+    const extension: string[] = [];
+    client.on('extension', (event) => extension.push(event.status));
+    let connecting = client.connect();
+    const old = sockets[0];
+    old?.open();
+    await connecting;
+    const pending = client.status();
+    client.abandon('silent');
+    await assert.rejects(pending, { name: 'ConnectionClosedError' });
+    assert.equal(old?.closedByClientWith, undefined);
+    assert.deepEqual(closes, [{ code: 1006, reason: 'silent', byClient: false }]);
+    assert.equal(client.connected, false);
+    old?.receive({ type: 'event', topic: 'extension', status: 'ready' });
+    assert.deepEqual(extension, [], 'the abandoned socket is not listened to');
+
+    connecting = client.connect();
+    sockets[1]?.open();
+    await connecting;
+    const init = client.init();
+    sockets[1]?.respond('init', { status: 'ready', peerId: 'P1' });
+    await init;
+    assert.equal(old?.closedByClientWith, 1000, 'closed once the new connection is initialized');
+    assert.equal(closes.length, 1, "the old socket's close is not reported again");
+  });
+
   test('the close event says whether the client closed the connection itself', async () => {
     const closes: ConnectionClose[] = [];
     const own = await connected();

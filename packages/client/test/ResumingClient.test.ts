@@ -26,7 +26,8 @@ const LOWEST = () => 0;
 function setup(options: Partial<Omit<ResumingClientOptions, 'client'>> = {}) {
   const { WebSocket, sockets } = fakeWebSockets();
   const client = new PbxClient({ url: 'ws://pbx.test/peers/front-desk', WebSocket, requestTimeoutMs: 1000 });
-  const connection = new ResumingClient({ client, random: LOWEST, ...options });
+  // No heartbeat unless a test asks for one: most tests tick far past its interval while online.
+  const connection = new ResumingClient({ client, random: LOWEST, heartbeat: false, ...options });
   const states: ResumingState[] = [];
   const peers: PeerChange[] = [];
   const drops: number[] = [];
@@ -411,6 +412,66 @@ describe('ResumingClient', () => {
     assert.equal(client.peerId, 'P1', 'the peer id is known as the response arrives');
     await flush();
     assert.deepEqual(seen, ['peer new', 'peer resumed', 'signal C1', 'session disconnected C1']);
+  });
+
+  test('a connection that goes silent is abandoned by the heartbeat, without a close frame, and resumed', async () => {
+    const { connection, sockets, socket, online, states, drops } = setup({
+      heartbeat: { intervalMs: 10_000, timeoutMs: 5_000 },
+    });
+    connection.start();
+    await online(0, { peerId: 'P1', resumeToken: 'T1' });
+
+    // Answered heartbeats keep it online.
+    for (let beat = 0; beat < 3; beat++) {
+      mock.timers.tick(10_000);
+      assert.deepEqual(socket(0).sent.at(-1)?.type, 'status', `heartbeat ${beat}`);
+      socket(0).respond('status', { status: 'ready' });
+      await flush();
+      mock.timers.tick(5_000);
+      assert.equal(connection.state, 'online');
+    }
+    assert.equal(socket(0).sent.filter((frame) => frame.type === 'status').length, 3);
+
+    // Now nothing comes back: the path is dead, though the socket looks open.
+    mock.timers.tick(10_000);
+    mock.timers.tick(4_999);
+    assert.equal(connection.state, 'online');
+    mock.timers.tick(1);
+    await flush();
+    assert.equal(connection.state, 'reconnecting');
+    assert.deepEqual(drops, [1006]);
+    assert.equal(socket(0).closedByClientWith, undefined, 'no close frame: to the server it is a drop');
+    mock.timers.tick(250);
+    assert.equal(sockets.length, 2);
+    // What the abandoned socket still receives is ignored.
+    socket(0).receive({ type: 'event', topic: 'extension', status: 'offline' });
+    await online(1, { peerId: 'P1', resumeToken: 'T2', resumed: true });
+    assert.equal(socket(1).sent[0]?.resume, 'T1');
+    assert.equal(socket(0).closedByClientWith, 1000, 'closed once the resume was answered');
+    assert.deepEqual(states, ['connecting', 'online', 'reconnecting', 'online']);
+    await connection.close();
+  });
+
+  test('the default heartbeat: a status every 15 s, 10 s to answer', async () => {
+    const { WebSocket, sockets } = fakeWebSockets();
+    const client = new PbxClient({ url: 'ws://pbx.test/peers/x', WebSocket });
+    const connection = new ResumingClient({ client });
+    connection.start();
+    sockets[0]?.open();
+    await flush();
+    sockets[0]?.respond('init', { status: 'ready', peerId: 'P1' });
+    await flush();
+    mock.timers.tick(14_999);
+    assert.equal(sockets[0]?.lastRequest('status'), undefined);
+    mock.timers.tick(1);
+    assert.ok(sockets[0]?.lastRequest('status') !== undefined);
+    mock.timers.tick(9_999);
+    await flush();
+    assert.equal(connection.state, 'online');
+    mock.timers.tick(1);
+    await flush();
+    assert.equal(connection.state, 'reconnecting');
+    await connection.close();
   });
 
   test('requests while reconnecting reject with ConnectionClosedError; pending ones reject on the drop', async () => {
