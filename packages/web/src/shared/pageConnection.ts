@@ -1,4 +1,5 @@
 import { type NetworkBackSignal, PbxClient, ResumingClient } from '@pbx-peers/client';
+import { mark } from './testHook.js';
 
 /** The browser's `online` event: the network is back, so a waiting reconnect should not wait on. */
 export const browserNetworkBack: NetworkBackSignal = (retry) => {
@@ -8,8 +9,12 @@ export const browserNetworkBack: NetworkBackSignal = (retry) => {
 
 /**
  * A page's signalling connection: one `PbxClient` for `url`, kept connected and resumed across drops by the
- * SDK's `ResumingClient`, retrying at once when the browser says the network is back.
+ * SDK's `ResumingClient`, retrying at once when the browser says the network is back. Its drops and
+ * comebacks are marked on the test hook's timeline (`connection:dropped`, `connection:resumed`, ...).
  */
 export function pageConnection(url: string): ResumingClient {
-  return new ResumingClient({ client: new PbxClient({ url }), networkBack: browserNetworkBack });
+  const connection = new ResumingClient({ client: new PbxClient({ url }), networkBack: browserNetworkBack });
+  connection.on('dropped', () => mark('connection:dropped'));
+  connection.on('peer', (change) => mark(`connection:${change.kind}`));
+  return connection;
 }
