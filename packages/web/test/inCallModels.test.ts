@@ -468,6 +468,46 @@ describe('IceRestartPolicy', () => {
     assert.deepEqual(effects.at(-1), { type: 'give-up', reason: 'timeout' });
   });
 
+  test('a transport that receives nothing for silenceMs counts as failed: the caller restarts at once', () => {
+    const { model, effects } = policy('offerer');
+    model.inbound(0); // before the first connection: not watched
+    mock.timers.tick(ICE_RESTART_DEFAULTS.silenceMs * 2);
+    model.inbound(0);
+    assert.equal(model.state, 'new');
+    model.observe('connected', 'connected');
+    model.inbound(100);
+    mock.timers.tick(500);
+    model.inbound(200); // the last bytes, at +500
+    for (let i = 0; i < 3; i++) {
+      mock.timers.tick(500);
+      model.inbound(200);
+    }
+    assert.deepEqual(effects, [], '1.5 s of silence is not yet a broken path');
+    mock.timers.tick(500);
+    model.inbound(200);
+    assert.deepEqual(effects, [{ type: 'restart', attempt: 1 }]);
+    assert.equal(model.state, 'restarting');
+    model.observe('connected', 'connected');
+    assert.equal(model.state, 'restarting', 'ICE calling it connected is not enough while nothing arrives');
+    mock.timers.tick(500);
+    model.inbound(300);
+    assert.deepEqual(effects.at(-1), { type: 'recovered', downForMs: 2_500, attempts: 1 });
+    assert.equal(model.state, 'connected');
+  });
+
+  test('the answerer also notices silence, waits for the caller, and gives up counting from the last bytes', () => {
+    const { model, effects } = policy('answerer');
+    model.observe('connected', 'connected');
+    model.inbound(100); // the last bytes, at 0
+    mock.timers.tick(ICE_RESTART_DEFAULTS.silenceMs);
+    model.inbound(100);
+    assert.equal(model.state, 'unstable');
+    mock.timers.tick(giveUpMs - ICE_RESTART_DEFAULTS.silenceMs - 1);
+    assert.deepEqual(effects, []);
+    mock.timers.tick(1);
+    assert.deepEqual(effects, [{ type: 'give-up', reason: 'timeout' }]);
+  });
+
   test('closing stops every timer', () => {
     const { model, effects } = policy('offerer');
     model.observe('connected', 'connected');

@@ -490,6 +490,7 @@ export class AgentConsole {
       callId,
       media,
       onMediaFailed: () => this.#hangUp('media-failed'),
+      onRemoteHangUp: () => this.#hangUp('hangup'),
     });
     callMedia.attach(view);
     this.#active = { callId, media, view, call: callMedia };

@@ -253,6 +253,7 @@ export class CallerPage {
       media,
       holdSignals: hold,
       onMediaFailed: () => this.#hangUp('media-failed'),
+      onRemoteHangUp: () => this.#hangUp('hangup'),
     });
   }
 

@@ -1,8 +1,12 @@
+import { ChatPanel } from './ChatPanel.js';
+import type { MediaStateMessage } from './callChannelProtocol.js';
 import { el } from './el.js';
 import { formatDuration } from './formatDuration.js';
+import type { MediaPathState } from './IceRestartPolicy.js';
 import { icon } from './icon.js';
 import { initials } from './initials.js';
 import type { LocalMedia } from './LocalMedia.js';
+import { RemoteStage } from './RemoteStage.js';
 import { mark } from './testHook.js';
 
 export interface CallViewOptions {
@@ -14,9 +18,20 @@ export interface CallViewOptions {
   onHangUp(): void;
 }
 
+/** What the view asks of the call (CallMedia) once attached. */
+export interface CallViewLink {
+  /** Sends a chat message over the data channel; false when it could not. */
+  sendChat(text: string): boolean;
+  /** This side's microphone or camera was switched: the other side is told. */
+  localMediaChanged(): void;
+  /** Hang up was pressed: the other side is told over the data channel, before the page ends the call. */
+  hangingUp(): void;
+}
+
 /**
- * The in-call screen both pages share: the other party's video (or an avatar while there is none), this
- * side's preview, a duration, and the controls (mute, camera, hang up).
+ * The in-call screen both pages share: the other party's video (or their initials while there is none, or
+ * their camera is off), whether they are muted, this side's preview, a duration, the controls (mute,
+ * camera, chat, hang up) and the chat. What to show of the other party is RemoteStage's decision.
  */
 export class CallView {
   readonly root: HTMLElement;
@@ -24,13 +39,19 @@ export class CallView {
   readonly #stage: HTMLElement;
   readonly #remoteVideo: HTMLVideoElement;
   readonly #note: HTMLElement;
+  readonly #remoteMuted: HTMLElement;
+  readonly #trouble: HTMLElement;
   readonly #timer: HTMLElement;
   readonly #muteButton: HTMLButtonElement;
   readonly #cameraButton: HTMLButtonElement;
+  readonly #chatButton: HTMLButtonElement;
   readonly #hangUpButton: HTMLButtonElement;
+  readonly #chat: ChatPanel;
+  readonly #remote = new RemoteStage();
+  #link: CallViewLink | undefined;
+  #firstFrame = false;
   #connectedAt: number | undefined;
   #tick: ReturnType<typeof setInterval> | undefined;
-  #connectionState: RTCPeerConnectionState = 'new';
 
   constructor(options: CallViewOptions) {
     this.#options = options;
@@ -52,9 +73,26 @@ export class CallView {
     localVideo.srcObject = media.stream;
     this.#note = el('p', { class: 'stage-note' }, 'Connecting…');
     this.#timer = el('span', { class: 'stage-timer', 'aria-label': 'Call duration' }, '0:00');
+    this.#remoteMuted = el(
+      'span',
+      { class: 'stage-badge stage-muted', title: `${peerName} is muted`, hidden: true },
+      icon('micOff'),
+      el('span', {}, 'Muted'),
+    );
+    this.#trouble = el(
+      'p',
+      { class: 'stage-trouble', hidden: true },
+      icon('wifiOff'),
+      el('span', {}, 'Connection unstable. Trying to recover…'),
+    );
     this.#stage = el(
       'div',
-      { class: 'stage', 'data-remote-video': 'false', 'data-local-video': String(media.hasVideo) },
+      {
+        class: 'stage',
+        'data-remote-video': 'false',
+        'data-remote-camera': 'unknown',
+        'data-local-video': String(media.hasVideo),
+      },
       this.#remoteVideo,
       el(
         'div',
@@ -65,9 +103,15 @@ export class CallView {
       el(
         'div',
         { class: 'stage-top' },
-        el('span', { class: 'stage-name' }, options.title ?? peerName),
+        el(
+          'div',
+          { class: 'stage-who', role: 'status' },
+          el('span', { class: 'stage-name' }, options.title ?? peerName),
+          this.#remoteMuted,
+        ),
         this.#timer,
       ),
+      el('div', { class: 'stage-alerts', role: 'status' }, this.#trouble),
       media.hasVideo ? localVideo : null,
     );
 
@@ -78,14 +122,32 @@ export class CallView {
     if (!media.hasVideo) this.#cameraButton.title = 'No camera was found; this is an audio call.';
     this.#cameraButton.addEventListener('click', () => this.#toggleCamera());
     this.#hangUpButton = controlButton('control-danger');
-    this.#hangUpButton.addEventListener('click', () => options.onHangUp());
+    this.#hangUpButton.addEventListener('click', () => {
+      this.#link?.hangingUp();
+      options.onHangUp();
+    });
+    this.#chat = new ChatPanel({
+      peerName,
+      transmit: (text) => this.#link?.sendChat(text) ?? false,
+      onChange: () => this.#renderControls(),
+      onEscape: () => {
+        this.#chat.setOpen(false);
+        this.#chatButton.focus();
+      },
+    });
+    this.#chatButton = controlButton();
+    this.#chatButton.setAttribute('aria-controls', this.#chat.root.id);
+    this.#chatButton.addEventListener('click', () => this.#chat.setOpen(!this.#chat.open));
     this.#renderControls();
 
     const remoteReady = () => {
       const hasVideo = this.#remoteVideo.videoWidth > 0;
-      if (hasVideo && this.#stage.dataset.remoteVideo !== 'true') mark('view:first-remote-frame');
-      this.#stage.dataset.remoteVideo = String(hasVideo);
-      this.#renderNote();
+      if (hasVideo && !this.#firstFrame) {
+        this.#firstFrame = true;
+        mark('view:first-remote-frame');
+      }
+      this.#remote.frames(hasVideo);
+      this.#renderRemote();
     };
     this.#remoteVideo.addEventListener('loadedmetadata', remoteReady);
     this.#remoteVideo.addEventListener('resize', remoteReady);
@@ -99,9 +161,17 @@ export class CallView {
         { class: 'controls', role: 'group', 'aria-label': 'Call controls' },
         this.#muteButton,
         this.#cameraButton,
+        this.#chatButton,
         this.#hangUpButton,
       ),
+      this.#chat.root,
+      this.#chat.announcer,
     );
+  }
+
+  /** Connects the view to its call (CallMedia.attach). */
+  link(link: CallViewLink): void {
+    this.#link = link;
   }
 
   /** The button to focus when the view appears. */
@@ -116,14 +186,36 @@ export class CallView {
   }
 
   setConnectionState(state: RTCPeerConnectionState): void {
-    this.#connectionState = state;
+    this.#remote.connection(state);
     if (state === 'connected' && this.#connectedAt === undefined) {
       this.#connectedAt = Date.now();
       this.#tick = setInterval(() => this.#renderTimer(), 1000);
       this.#renderTimer();
     }
     this.#stage.dataset.connection = state;
-    this.#renderNote();
+    this.#renderRemote();
+  }
+
+  /** Where the media path is (see IceRestartPolicy): trouble shows over the video. */
+  setPathState(state: MediaPathState): void {
+    this.#remote.path(state);
+    this.#stage.dataset.path = state;
+    this.#renderRemote();
+  }
+
+  /** The other side's microphone and camera, as it announced them. */
+  setRemoteMedia(media: Omit<MediaStateMessage, 'type'>): void {
+    this.#remote.announced(media);
+    this.#renderRemote();
+  }
+
+  /** Whether the data channel is open: the chat can send. */
+  setChannelOpen(open: boolean): void {
+    this.#chat.setConnected(open);
+  }
+
+  receiveChat(text: string): void {
+    this.#chat.receive(text);
   }
 
   destroy(): void {
@@ -137,17 +229,19 @@ export class CallView {
       this.#timer.textContent = formatDuration(Date.now() - this.#connectedAt);
   }
 
-  #renderNote(): void {
-    const state = this.#connectionState;
-    if (state === 'disconnected') this.#note.textContent = 'Connection unstable. Trying to recover…';
-    else if (state === 'connected') {
-      this.#note.textContent = this.#stage.dataset.remoteVideo === 'true' ? '' : 'Audio only';
-    } else this.#note.textContent = 'Connecting…';
+  #renderRemote(): void {
+    const shown = this.#remote.presentation;
+    this.#stage.dataset.remoteVideo = String(shown.video);
+    this.#stage.dataset.remoteCamera = shown.cameraOff ? 'off' : shown.video ? 'on' : 'none';
+    this.#note.textContent = shown.note;
+    this.#remoteMuted.hidden = !shown.muted;
+    this.#trouble.hidden = !shown.trouble;
   }
 
   #toggleMute(): void {
     this.#options.media.muted = !this.#options.media.muted;
     this.#renderControls();
+    this.#link?.localMediaChanged();
   }
 
   #toggleCamera(): void {
@@ -156,6 +250,7 @@ export class CallView {
     media.cameraOff = !media.cameraOff;
     this.#stage.dataset.localVideo = String(!media.cameraOff);
     this.#renderControls();
+    this.#link?.localMediaChanged();
   }
 
   /**
@@ -182,6 +277,14 @@ export class CallView {
       setControl(this.#cameraButton, icon('videoOff'), 'No camera');
       this.#cameraButton.setAttribute('aria-label', 'No camera (audio call)');
     }
+    const unread = this.#chat.unread;
+    setControl(this.#chatButton, icon('message'), unread > 0 ? `Chat (${unread})` : 'Chat');
+    this.#chatButton.dataset.unread = String(unread);
+    this.#chatButton.setAttribute('aria-expanded', String(this.#chat.open));
+    this.#chatButton.setAttribute(
+      'aria-label',
+      `${this.#chat.open ? 'Close chat' : 'Open chat'}${unread > 0 ? `, ${unread} unread` : ''}`,
+    );
     setControl(this.#hangUpButton, icon('hangUp'), 'Hang up');
   }
 }

@@ -6,6 +6,9 @@
  *   a working path, and a restart would gather the same candidates.
  * - Once connected, `failed` makes the caller (the offerer) restart ICE at once, and `disconnected` does
  *   once it has lasted `disconnectedGraceMs` (the path often comes back by itself within a second or two).
+ * - Nothing received for `silenceMs` (`inbound()`, the transport's byte count, polled) counts as failed:
+ *   both sides always send audio, so a silent transport is a broken path, and Chromium only calls it
+ *   `disconnected` after about 5 s of silence.
  * - A restart that has not brought the path back within `firstRetryMs` is made again, waiting twice as long
  *   each time up to `maxRetryMs`; `routeAvailable()` (a way to the other side came back) retries at once.
  * - The answerer never restarts (the caller does, and the answerer answers its offer); it only waits.
@@ -39,6 +42,8 @@ export interface IceRestartPolicyOptions {
   maxRetryMs?: number;
   /** How long the path may stay down before the call ends. */
   giveUpMs?: number;
+  /** How long the transport may receive nothing before the path counts as failed. */
+  silenceMs?: number;
 }
 
 export const ICE_RESTART_DEFAULTS = {
@@ -46,6 +51,7 @@ export const ICE_RESTART_DEFAULTS = {
   firstRetryMs: 4_000,
   maxRetryMs: 16_000,
   giveUpMs: 60_000,
+  silenceMs: 2_000,
 } as const;
 
 /** The one thing the policy needs to know about `iceConnectionState` and `connectionState` together. */
@@ -63,6 +69,10 @@ export class IceRestartPolicy {
   readonly #options: Required<Omit<IceRestartPolicyOptions, 'onEffect'>> &
     Pick<IceRestartPolicyOptions, 'onEffect'>;
   #state: MediaPathState = 'new';
+  #iceHealth: PathHealth = 'pending';
+  #silent = false;
+  #lastBytes = -1;
+  #lastBytesAt = 0;
   #downSince = 0;
   #attempts = 0;
   #graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -84,7 +94,30 @@ export class IceRestartPolicy {
 
   /** The connection's states, after every change of either. */
   observe(ice: RTCIceConnectionState, connection: RTCPeerConnectionState): void {
-    this.#health(pathHealth(ice, connection));
+    this.#iceHealth = pathHealth(ice, connection);
+    this.#evaluate();
+  }
+
+  /**
+   * The bytes the connection's transport has received so far, polled (every 500 ms): the path is silent
+   * when that has not grown for `silenceMs`, and back when it grows again.
+   */
+  inbound(bytesReceived: number): void {
+    const now = Date.now();
+    if (bytesReceived !== this.#lastBytes) {
+      this.#lastBytes = bytesReceived;
+      this.#lastBytesAt = now;
+      if (this.#silent) {
+        this.#silent = false;
+        this.#evaluate();
+      }
+      return;
+    }
+    if (this.#silent || this.#state === 'new') return;
+    if (now - this.#lastBytesAt >= this.#options.silenceMs) {
+      this.#silent = true;
+      this.#evaluate();
+    }
   }
 
   /** The signalling connection or the data channel came back: a pending restart is made again now. */
@@ -97,7 +130,13 @@ export class IceRestartPolicy {
     if (this.#state !== 'failed') this.#state = 'closed';
   }
 
-  #health(health: PathHealth): void {
+  /** ICE's view, overruled by silence: a path ICE still calls up that receives nothing is broken. */
+  #evaluate(): void {
+    const ice = this.#iceHealth;
+    this.#health(this.#silent && ice !== 'hard-down' && ice !== 'closed' ? 'silent' : ice);
+  }
+
+  #health(health: PathHealth | 'silent'): void {
     const state = this.#state;
     if (state === 'failed' || state === 'closed') return;
     if (health === 'closed') {
@@ -105,8 +144,10 @@ export class IceRestartPolicy {
       return;
     }
     if (state === 'new') {
-      if (health === 'up') this.#state = 'connected';
-      else if (health === 'hard-down') this.#giveUp('never-connected');
+      if (health === 'up') {
+        this.#state = 'connected';
+        this.#lastBytesAt = Date.now();
+      } else if (health === 'hard-down') this.#giveUp('never-connected');
       return;
     }
     if (health === 'up') {
@@ -123,15 +164,17 @@ export class IceRestartPolicy {
       return;
     }
     if (health === 'pending') return; // checking (a restart under way): no news either way
-    if (state === 'connected') this.#wentDown();
+    // A silent path went down when it last received something.
+    if (state === 'connected') this.#wentDown(health === 'silent' ? this.#lastBytesAt : Date.now());
     if (this.#options.role !== 'offerer') return;
-    if (health === 'hard-down' && this.#state === 'unstable') this.#restart();
+    if ((health === 'hard-down' || health === 'silent') && this.#state === 'unstable') this.#restart();
   }
 
-  #wentDown(): void {
+  #wentDown(since: number): void {
     this.#state = 'unstable';
-    this.#downSince = Date.now();
-    this.#giveUpTimer = setTimeout(() => this.#giveUp('timeout'), this.#options.giveUpMs);
+    this.#downSince = since;
+    const giveUpIn = this.#options.giveUpMs - (Date.now() - since);
+    this.#giveUpTimer = setTimeout(() => this.#giveUp('timeout'), giveUpIn);
     if (this.#options.role === 'offerer') {
       this.#graceTimer = setTimeout(() => {
         this.#graceTimer = undefined;

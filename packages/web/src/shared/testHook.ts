@@ -19,6 +19,12 @@ export interface PbxTestHook {
   connection: ResumingState;
   /** Every mark since the page loaded, oldest first; bounded so that a page left open does not grow. */
   timeline: TimelineMark[];
+  /**
+   * The one trigger: makes the current call's caller restart ICE now (PeerSession.restartIce), as it does
+   * when the media path fails, so that a test can exercise a restart without breaking the network. Null
+   * between calls.
+   */
+  restartIce?: (() => void) | null;
 }
 
 declare global {
