@@ -56,15 +56,22 @@ async function stunAnswers(port: number, timeoutMs: number): Promise<boolean> {
   }
 }
 
+export interface TurnServerOptions {
+  /** The UDP port to listen on (default: a free one); with `secret`, a coturn started again in its place. */
+  port?: number;
+  /** The `static-auth-secret` (default: a random one): the same one keeps credentials handed out valid. */
+  secret?: string;
+}
+
 /**
  * coturn on loopback only, UDP only, with REST API credentials (`use-auth-secret`): a real TURN server
  * for one test. Relay ports come from a random 200-port range so parallel runs rarely collide; its SQLite
  * database lives in a temporary folder. Resolves once coturn answers STUN on its port.
  */
-export async function startTurnServer(): Promise<TurnServer> {
-  const port = await freeUdpPort();
+export async function startTurnServer(options: TurnServerOptions = {}): Promise<TurnServer> {
+  const port = options.port ?? (await freeUdpPort());
   const minPort = randomInt(20_000, 29_000) * 2;
-  const secret = randomBytes(18).toString('base64url');
+  const secret = options.secret ?? randomBytes(18).toString('base64url');
   const folder = await mkdtemp(join(tmpdir(), 'pbx-peers-turn-'));
   const args = [
     '-n', // no configuration file
