@@ -250,6 +250,27 @@ describe('in-call controls over the data channel (Chromium)', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('after a single-process server restart (new peers, the call unknown to the server), hang-up still ends both pages', async (t) => {
+    const { agent, caller, server, errors } = await callThroughProxy(t, 'Rex');
+    await server.restart(500);
+    // Both pages are back as new peers; the call lives on browser to browser.
+    await agent.locator('#agent-status', { hasText: 'In a call' }).waitFor({ timeout: 15_000 });
+    await caller.locator('#connection-banner').waitFor({ state: 'hidden', timeout: 15_000 });
+    await assertReceivingMedia(agent, 'agent after the restart');
+    const since = Date.now();
+    await agent.getByRole('button', { name: 'Hang up' }).click();
+    await agent.getByText('You hung up.').waitFor();
+    // No `disconnected` can come from the server (it never knew this call): the data channel said it.
+    await caller.getByText('The person you called hung up.').waitFor({ timeout: SHORT });
+    await waitForMark(caller, 'channel:hangup-received', since, SHORT, 'caller');
+    assert.equal(await inboundCounts(caller), null, 'the caller closed its RTCPeerConnection');
+    assert.deepEqual(
+      errors.filter((error) => !/WebSocket/i.test(error)),
+      [],
+      'no page errors (a failed WebSocket while the server is down is logged by Chromium itself)',
+    );
+  });
+
   test('with the signalling connection stalled, an ICE restart is negotiated over the data channel', async (t) => {
     const { agent, caller, proxy, errors } = await callThroughProxy(t, 'Ivy');
     const before = {
