@@ -17,7 +17,7 @@ export interface WebTestServer {
   callerUrl(extensionId: string, query?: string): string;
   agentUrl(extensionId: string, query?: string): string;
   /**
-   * Stops the server (every WebSocket closes with 1001), waits `downMs`, and starts a new one on the same
+   * Stops the server (every WebSocket closes with 1012), waits `downMs`, and starts a new one on the same
    * port with the same store: what a page sees when the server restarts.
    */
   restart(downMs: number): Promise<void>;
