@@ -34,6 +34,7 @@ import {
   signIn,
   waitForStatus,
 } from './support/pages.js';
+import { Scope } from './support/Scope.js';
 import { startTurnServer } from './support/turnServer.js';
 import { startWebServer, type WebTestExtension } from './support/webServer.js';
 
@@ -42,25 +43,6 @@ const FRONT_DESK: WebTestExtension = {
   name: 'Front desk',
   password: 'correct horse battery',
 };
-
-/** Cleanups run last-in first-out, each even if an earlier one failed. */
-class Scope {
-  readonly #cleanups: (() => Promise<unknown>)[] = [];
-
-  defer(cleanup: () => Promise<unknown>): void {
-    this.#cleanups.push(cleanup);
-  }
-
-  async close(): Promise<void> {
-    for (const cleanup of this.#cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // Best effort: the next cleanup still runs.
-      }
-    }
-  }
-}
 
 let browser: Browser;
 

@@ -22,7 +22,6 @@ import {
   longestStall,
   marks,
   recordVideoAdvances,
-  Scope,
   videoMovesAgain,
   waitForChannel,
   waitForMark,
@@ -30,6 +29,7 @@ import {
 import { assertReceivingMedia } from './support/media.js';
 import { eventually, firstRemoteFrameAt, selectedPair } from './support/pageProbes.js';
 import { answerButton, MEDIA, openPage, placeCall, SHORT, signIn } from './support/pages.js';
+import { Scope } from './support/Scope.js';
 import { startTurnServer, type TurnServer } from './support/turnServer.js';
 import { startWebServer, type WebTestExtension } from './support/webServer.js';
 

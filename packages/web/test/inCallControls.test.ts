@@ -13,10 +13,11 @@ import type { Browser, Page } from 'playwright-core';
 import { initials } from '../src/shared/initials.js';
 import { screenshot } from './support/artifacts.js';
 import { launchChromium } from './support/chromium.js';
-import { iceCredentials, marks, Scope, waitForChannel, waitForMark } from './support/inCallProbes.js';
+import { iceCredentials, marks, waitForChannel, waitForMark } from './support/inCallProbes.js';
 import { assertReceivingMedia } from './support/media.js';
 import { eventually, firstRemoteFrameAt, inboundCounts } from './support/pageProbes.js';
 import { answerButton, MEDIA, openPage, placeCall, SHORT, signIn } from './support/pages.js';
+import { Scope } from './support/Scope.js';
 import { startStallingProxy } from './support/stallingProxy.js';
 import { startWebServer, type WebTestExtension } from './support/webServer.js';
 

@@ -38,6 +38,13 @@ describe('§8 resuming a dropped connection', () => {
   };
   afterEach(() => ts.close());
 
+  /** An agent and a caller in a connected call. */
+  const connectedCall = async () => {
+    const agent = await ts.agent(FRONT.id, FRONT.password, 'agent');
+    const caller = await ts.peer(FRONT.id, 'caller');
+    return { agent, caller, callId: await connectCall(caller, agent) };
+  };
+
   const tokenOf = (client: WireClient): string => {
     const token = client.lastInit?.resumeToken;
     assert.equal(typeof token, 'string', `${client.label}: init gave no resumeToken`);
@@ -69,9 +76,7 @@ describe('§8 resuming a dropped connection', () => {
 
   it('resumes within the grace: same peer, resumed, a new token, and what was kept, in order', async () => {
     await start();
-    const agent = await ts.agent(FRONT.id, FRONT.password, 'agent');
-    const caller = await ts.peer(FRONT.id, 'caller');
-    const callId = await connectCall(caller, agent);
+    const { agent, caller, callId } = await connectedCall();
     const token = tokenOf(agent);
     await agent.terminate();
     await serverNoticed();
@@ -104,9 +109,7 @@ describe('§8 resuming a dropped connection', () => {
 
   it('keeps a connected call through the absence: nobody hears dropped, signals flow again after', async () => {
     await start();
-    const agent = await ts.agent(FRONT.id, FRONT.password, 'agent');
-    const caller = await ts.peer(FRONT.id, 'caller');
-    const callId = await connectCall(caller, agent);
+    const { agent, caller, callId } = await connectedCall();
     const token = tokenOf(caller);
     await caller.terminate();
     await agent.expectSilence(300);
@@ -131,9 +134,7 @@ describe('§8 resuming a dropped connection', () => {
 
   it('after the grace: a new peer, and the other party heard dropped', async () => {
     await start({ resumeGrace: 0.3 });
-    const agent = await ts.agent(FRONT.id, FRONT.password, 'agent');
-    const caller = await ts.peer(FRONT.id, 'caller');
-    const callId = await connectCall(caller, agent);
+    const { agent, caller, callId } = await connectedCall();
     const token = tokenOf(agent);
     await agent.terminate();
     assert.deepEqual(await caller.next(), sessionEvent('disconnected', callId, { reason: 'dropped' }));
@@ -159,9 +160,7 @@ describe('§8 resuming a dropped connection', () => {
 
   it("a client's own close frame ends the peer at once, as in section 6", async () => {
     await start();
-    const agent = await ts.agent(FRONT.id, FRONT.password, 'agent');
-    const caller = await ts.peer(FRONT.id, 'caller');
-    const callId = await connectCall(caller, agent);
+    const { agent, caller, callId } = await connectedCall();
     const token = tokenOf(agent);
     await agent.close();
     assert.deepEqual(await caller.next(), sessionEvent('disconnected', callId, { reason: 'dropped' }));
@@ -171,9 +170,7 @@ describe('§8 resuming a dropped connection', () => {
 
   it('ends the absence as section 6 when more messages come than can be kept (256)', async () => {
     await start();
-    const agent = await ts.agent(FRONT.id, FRONT.password, 'agent');
-    const caller = await ts.peer(FRONT.id, 'caller');
-    const callId = await connectCall(caller, agent);
+    const { agent, caller, callId } = await connectedCall();
     const token = tokenOf(agent);
     await agent.terminate();
     await serverNoticed();

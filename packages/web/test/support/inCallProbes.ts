@@ -7,25 +7,6 @@ import { eventually, type TimelineMark } from './pageProbes.js';
  * pageProbes.ts, the functions passed to `page.evaluate` stay free of imports and nested named functions.
  */
 
-/** Cleanups run last-in first-out, each even if an earlier one failed. */
-export class Scope {
-  readonly #cleanups: (() => Promise<unknown>)[] = [];
-
-  defer(cleanup: () => Promise<unknown>): void {
-    this.#cleanups.push(cleanup);
-  }
-
-  async close(): Promise<void> {
-    for (const cleanup of this.#cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch {
-        // Best effort: the next cleanup still runs.
-      }
-    }
-  }
-}
-
 export interface IceCredentials {
   local: string | null;
   remote: string | null;
