@@ -203,8 +203,9 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
       closing ??= (async () => {
         await stopRemovalWatch();
         const stopAccepting = app.close();
-        // This process's state goes with it: the connections closed now leave nothing to resume here.
-        switchboard.shutDown();
+        // One process: its state goes with it, so the connections closed now leave nothing to resume. A
+        // cluster node: its peers stay resumable on the others (bounded: Redis may be out of reach).
+        await settlesWithin(switchboard.shutDown(), OFFER_TIMEOUT_MS);
         await gateway.close();
         // HTTP connections that are not idle keep server.close() waiting: a request whose headers never
         // finished, a TCP connection that never sent a byte. The WebSockets are closed; nothing else is
@@ -240,6 +241,8 @@ const SERVICE_RESTART = 1012;
 const DRAIN_TIMEOUT_MS = 5000;
 /** How long a cluster node shutting down waits for its peers to resume on the others. */
 const HANDOVER_WAIT_MS = 4000;
+/** How long a shutting-down node waits for Redis to record its peers as resumable elsewhere. */
+const OFFER_TIMEOUT_MS = 2000;
 
 /**
  * `--metrics-token`: an empty token leaves the endpoint open. Compared as SHA-256 digests, so the

@@ -147,7 +147,7 @@ export class MemoryBackend implements SwitchboardBackend {
   /** One process: there is no other to hand a peer to. */
   readonly handsOverPeers = false;
 
-  offerResumable(): void {}
+  async offerResumable(): Promise<void> {}
 
   withdrawResumable(): void {}
 

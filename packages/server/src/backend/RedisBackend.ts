@@ -285,8 +285,8 @@ export class RedisBackend implements SwitchboardBackend {
 
   readonly handsOverPeers = true;
 
-  offerResumable(extensionId: string, token: string, graceMs: number): void {
-    this.commands
+  async offerResumable(extensionId: string, token: string, graceMs: number): Promise<void> {
+    await this.commands
       .set(this.keys.resumable(token), this.membership.node, { PX: Math.max(1, Math.round(graceMs)) })
       .catch((err: unknown) =>
         this.options.log.warn({ err, extensionId }, 'could not offer a peer for resuming'),

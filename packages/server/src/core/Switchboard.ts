@@ -159,13 +159,25 @@ export class Switchboard {
    * The server is shutting down: from now on a connection that ends leaves nothing to resume (the
    * state it would resume into goes with this process), and the absent peers end now (section 6).
    */
-  shutDown(): void {
-    // In a cluster another process can take them over: they stay absent for their grace.
-    if (this.deps.backend.handsOverPeers) return;
+  shutDown(): Promise<void> {
+    // In a cluster another process can take them over: each is made absent before its connection is
+    // closed, and settles once Redis names this process as holding it, so a client that reconnects at
+    // once to another process finds it there.
+    if (this.deps.backend.handsOverPeers && this.deps.resumeGraceMs > 0) {
+      const offers: Promise<void>[] = [];
+      for (const peers of this.peersByExtension.values()) {
+        for (const peer of peers) {
+          if (peer.initialized && !peer.absent && !peer.closed && !peer.endOnDetach)
+            offers.push(this.leave(peer));
+        }
+      }
+      return Promise.all(offers).then(() => undefined);
+    }
     this.shuttingDown = true;
     for (const peers of this.peersByExtension.values()) {
       for (const peer of peers) this.stopWaiting(peer);
     }
+    return Promise.resolve();
   }
 
   /** Ends every absent peer now (section 6): a process shutting down waited long enough for resumes. */
@@ -545,13 +557,18 @@ export class Switchboard {
 
   /** Section 8: a dropped connection leaves its peer absent for the grace period, then section 6. */
   private async detachOrLeave(peer: LocalPeer, dropped: boolean): Promise<void> {
-    const { resumeGraceMs, clock, backend } = this.deps;
+    const { resumeGraceMs } = this.deps;
     const resumable = dropped && resumeGraceMs > 0 && !this.shuttingDown && !peer.endOnDetach;
     if (!resumable || !peer.initialized || peer.closed) return this.detach(peer);
+    void this.leave(peer);
+  }
+
+  /** The peer is absent from now on, for the grace; settles once other processes can find it. */
+  private leave(peer: LocalPeer): Promise<void> {
+    const { resumeGraceMs, clock, backend } = this.deps;
     peer.leave(clock.setTimer(() => this.stopWaiting(peer), resumeGraceMs));
-    if (peer.resumeToken !== undefined) {
-      backend.offerResumable(peer.extensionId, peer.resumeToken, resumeGraceMs);
-    }
+    if (peer.resumeToken === undefined) return Promise.resolve();
+    return backend.offerResumable(peer.extensionId, peer.resumeToken, resumeGraceMs);
   }
 
   /** The grace of an absent peer ends without a resume: section 6, reason `dropped`. */

@@ -150,8 +150,11 @@ export interface SwitchboardBackend {
    * a process shutting down then keeps its dropped peers for their grace, to be resumed elsewhere.
    */
   readonly handsOverPeers: boolean;
-  /** An absent peer of this process may be resumed with `token` for `graceMs`, on any process. */
-  offerResumable(extensionId: string, token: string, graceMs: number): void;
+  /**
+   * An absent peer of this process may be resumed with `token` for `graceMs`, on any process. Settles
+   * once other processes can find it; never rejects (a failure is logged: the peer then resumes only here).
+   */
+  offerResumable(extensionId: string, token: string, graceMs: number): Promise<void>;
   /** It may not any more (it resumed here, was handed over, or its grace ended). */
   withdrawResumable(token: string): void;
   /**

@@ -148,7 +148,7 @@ class LaggingNode implements SwitchboardBackend {
     this.cluster.run(this, (state) => state.relaySignal(...args));
   /** Its nodes share one memory state but hand no peer between them: a peer resumes on its own node. */
   readonly handsOverPeers = false;
-  offerResumable(): void {}
+  async offerResumable(): Promise<void> {}
   withdrawResumable(): void {}
   async takeResumable(): Promise<undefined> {
     return undefined;
