@@ -151,6 +151,11 @@ export class MemoryBackend implements SwitchboardBackend {
 
   withdrawResumable(): void {}
 
+  /** One process: nothing survives it, so there is nobody to take its peers on. */
+  recordResumable(): void {}
+
+  forgetResumable(): void {}
+
   async takeResumable(): Promise<PeerHandover | undefined> {
     return undefined;
   }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { settlesWithin } from '../async/settlesWithin.js';
-import type { Audience, Notice, NoticeSink } from '../core/Notice.js';
+import type { LocalSession } from '../core/LocalPeer.js';
+import type { Audience, Notice, NoticeSink, Orphan } from '../core/Notice.js';
 import type { PeerHandover, PeerMove } from '../core/PeerHandover.js';
 import type {
   Answerer,
@@ -13,12 +14,14 @@ import type {
   PlaceResult,
   PresenceChange,
   Registration,
+  ResumableRecord,
   SignalRefusal,
   StatusReading,
   SwitchboardBackend,
 } from '../core/SwitchboardBackend.js';
 import { ClusterMembership, type RedisTrouble } from './redis/ClusterMembership.js';
 import {
+  ADOPT_NODE,
   CLAIM_CALL,
   DEREGISTER,
   END_CALL,
@@ -28,6 +31,7 @@ import {
   RELAY_SIGNAL,
   STATUS,
   SWEEP_NODE,
+  UNDELIVERED_TTL_MS,
 } from './redis/extensionScripts.js';
 import {
   decodeHandoverMessage,
@@ -77,6 +81,7 @@ const script = {
   endCall: new RedisScript(END_CALL),
   relaySignal: new RedisScript(RELAY_SIGNAL),
   sweepNode: new RedisScript(SWEEP_NODE),
+  adoptNode: new RedisScript(ADOPT_NODE),
   movePeer: new RedisScript(MOVE_PEER),
 };
 
@@ -97,6 +102,8 @@ export class RedisBackend implements SwitchboardBackend {
   private sink: NoticeSink | undefined;
   private readonly keys: RedisKeys;
   private readonly watched = new Set<string>();
+  /** Extensions whose channel this process is subscribed to: those watched, and one being adopted into. */
+  private readonly subscribed = new Set<string>();
   private readonly membership: ClusterMembership;
   /** What the subscriber connection brought, in Redis's order, not yet handed over. */
   private readonly inbox: Array<{ channel: string | undefined; message: string }> = [];
@@ -124,7 +131,11 @@ export class RedisBackend implements SwitchboardBackend {
     private readonly options: RedisBackendOptions,
   ) {
     this.keys = new RedisKeys(options.prefix);
-    this.outbox = new SignalOutbox((channel, message) => commands.publish(channel, message));
+    this.outbox = new SignalOutbox((channel, message) =>
+      commands.publish(channel, message).then((listeners) => {
+        if (listeners === 0) this.undelivered(channel, message);
+      }),
+    );
     this.membership = new ClusterMembership(
       commands,
       this.keys,
@@ -174,15 +185,24 @@ export class RedisBackend implements SwitchboardBackend {
 
   async watch(extensionId: string): Promise<void> {
     this.watched.add(extensionId);
-    // Listed before any state is written, so a sweep of this process finds the extension.
+    await this.subscribeTo(extensionId);
+  }
+
+  /** Listed before any state is written, so a sweep of this process finds the extension. */
+  private async subscribeTo(extensionId: string): Promise<void> {
+    const listing = this.commands.sAdd(this.keys.nodeExtensions(this.membership.node), extensionId);
+    // Subscribed already for an adoption (see `sweep`): a second subscription would deliver twice.
+    if (this.subscribed.has(extensionId)) return void (await listing);
+    this.subscribed.add(extensionId);
     await Promise.all([
-      this.commands.sAdd(this.keys.nodeExtensions(this.membership.node), extensionId),
+      listing,
       this.subscriber.subscribe(this.keys.extensionChannel(extensionId), this.onAudienceMessage),
     ]);
   }
 
   unwatch(extensionId: string): void {
     this.watched.delete(extensionId);
+    this.subscribed.delete(extensionId);
     const failed = (err: unknown) => this.options.log.warn({ err, extensionId }, 'unwatching failed');
     this.subscriber
       .unsubscribe(this.keys.extensionChannel(extensionId), this.onAudienceMessage)
@@ -299,9 +319,65 @@ export class RedisBackend implements SwitchboardBackend {
       .catch((err: unknown) => this.options.log.warn({ err }, 'could not withdraw a resumable peer'));
   }
 
+  recordResumable(extensionId: string, resume: ResumableRecord, previousToken?: string): void {
+    const { token, peerId, name } = resume;
+    const record: StoredRecord = {
+      p: peerId,
+      n: this.membership.node,
+      ...(name === undefined ? {} : { name }),
+    };
+    const peers = this.keys.peers(extensionId);
+    const writing = this.commands.multi().hSet(peers, token, JSON.stringify(record));
+    if (previousToken !== undefined) writing.hDel(peers, previousToken);
+    writing
+      .exec()
+      .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'could not record a peer'));
+  }
+
+  forgetResumable(extensionId: string, token: string): void {
+    this.commands
+      .hDel(this.keys.peers(extensionId), token)
+      .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'could not forget a peer'));
+  }
+
   async takeResumable(extensionId: string, token: string): Promise<PeerHandover | undefined> {
-    const node = await this.commands.get(this.keys.resumable(token));
-    if (node === null || node === this.membership.node) return undefined;
+    const offered = await this.commands.get(this.keys.resumable(token));
+    const node = offered ?? (await this.holderOfRecord(extensionId, token));
+    if (node === undefined || node === this.membership.node) return undefined;
+    const handover = await this.askForHandover(extensionId, token, node);
+    if (handover !== 'nobody listens') return handover;
+    // That process is dead: once a live one has taken its peers on, ask that one.
+    const adopter = await this.adopterOf(extensionId, token, node);
+    if (adopter === undefined || adopter === this.membership.node) return undefined;
+    const adopted = await this.askForHandover(extensionId, token, adopter);
+    return adopted === 'nobody listens' ? undefined : adopted;
+  }
+
+  /** The process the record of `token` names (protocol section 8), if any. */
+  private async holderOfRecord(extensionId: string, token: string): Promise<string | undefined> {
+    const raw = await this.commands.hGet(this.keys.peers(extensionId), token);
+    return raw === null || raw === undefined ? undefined : parseStoredRecord(raw)?.n;
+  }
+
+  /**
+   * Waits until the record of `token` names a process other than `dead` (the one that took the peer on),
+   * or is gone: at most a lease and two sweeps, the time the others take to notice the death.
+   */
+  private async adopterOf(extensionId: string, token: string, dead: string): Promise<string | undefined> {
+    const until = Date.now() + this.options.leaseMs + 2 * SWEEP_INTERVAL_MS + ADOPTION_MARGIN_MS;
+    while (Date.now() < until) {
+      const holder = await this.holderOfRecord(extensionId, token);
+      if (holder !== dead) return holder;
+      await new Promise((resolve) => setTimeout(resolve, ADOPTION_POLL_MS));
+    }
+    return undefined;
+  }
+
+  private async askForHandover(
+    extensionId: string,
+    token: string,
+    node: string,
+  ): Promise<PeerHandover | undefined | 'nobody listens'> {
     const requestId = `${this.membership.node}/${++this.handoverSerial}`;
     const answered = new Promise<PeerHandover | undefined>((resolve) =>
       this.handoverWaits.set(requestId, resolve),
@@ -311,10 +387,11 @@ export class RedisBackend implements SwitchboardBackend {
       timer = setTimeout(() => resolve(undefined), HANDOVER_TIMEOUT_MS);
     });
     try {
-      await this.commands.publish(
+      const listeners = await this.commands.publish(
         this.keys.nodeChannel(node),
         encodeHandoverRequest({ extensionId, token, requestId, from: this.membership.node }),
       );
+      if (listeners === 0) return 'nobody listens';
       return await Promise.race([answered, timedOut]);
     } finally {
       clearTimeout(timer);
@@ -342,7 +419,7 @@ export class RedisBackend implements SwitchboardBackend {
   private fenced(
     redisScript: RedisScript,
     extensionId: string,
-    keyNames: Array<'registered' | 'calls' | 'seq'>,
+    keyNames: ExtensionKey[],
     args: string[],
   ): Promise<unknown[]> {
     const token = String(++this.fenceSerial);
@@ -372,13 +449,18 @@ export class RedisBackend implements SwitchboardBackend {
   private async run(
     redisScript: RedisScript,
     extensionId: string,
-    keyNames: Array<'registered' | 'calls' | 'seq'>,
+    keyNames: ExtensionKey[],
     args: string[],
   ): Promise<unknown[]> {
     // The signals given before this script are published before it, on the same connection (Redis runs
     // one connection's commands in order), so a hang-up never overtakes the party's last signals.
     this.outbox.flush();
-    const keys = keyNames.map((name) => this.keys[name](extensionId));
+    // The undelivered messages are those of the process a script names last (a dead one).
+    const keys = keyNames.map((name) =>
+      name === 'undelivered'
+        ? this.keys.undelivered(extensionId, args[args.length - 1] as string)
+        : this.keys[name](extensionId),
+    );
     const reply = await redisScript.run(this.commands, keys, [
       this.keys.prefix,
       extensionId,
@@ -389,8 +471,76 @@ export class RedisBackend implements SwitchboardBackend {
     return reply;
   }
 
+  /**
+   * Protocol section 8, or else section 6, for the peers a dead process held in one extension: with
+   * resuming on here, this process takes on those that may resume (`ADOPT_NODE`), absent, and hands them
+   * the messages that reached nobody since the death; the others end.
+   */
   private async sweep(deadNode: string, extensionId: string): Promise<void> {
-    await this.run(script.sweepNode, extensionId, ['registered', 'calls', 'seq'], ['', deadNode]);
+    const keyNames: ExtensionKey[] = ['registered', 'calls', 'seq', 'peers', 'undelivered'];
+    if (this.sink?.adopts !== true) {
+      await this.run(script.sweepNode, extensionId, keyNames, ['', deadNode]);
+      return;
+    }
+    // Subscribed before the script runs, so that no notice of the extension published after it is missed.
+    const wasSubscribed = this.subscribed.has(extensionId);
+    await this.subscribeTo(extensionId);
+    const reply = await this.fenced(script.adoptNode, extensionId, keyNames, [deadNode]);
+    // At the fence: before anything the script published, the peers are here and hear what they missed.
+    const adoption = readAdoption(extensionId, reply);
+    if (adoption.orphans.length > 0) this.sink?.adopt(extensionId, adoption.orphans);
+    else if (!wasSubscribed && !this.watched.has(extensionId)) this.unwatch(extensionId);
+    for (const orphan of adoption.orphans) this.catchUp(extensionId, orphan, adoption);
+    for (const message of adoption.undelivered) this.fromRedis(undefined, message);
+    this.options.log.warn(
+      { deadNode, extensionId, adopted: adoption.orphans.length, undelivered: adoption.undelivered.length },
+      'took on the peers of a dead process',
+    );
+  }
+
+  /**
+   * What an adopted peer may have missed on the extension's channel while its process was dead: an
+   * agent hears each call still ringing (again, perhaps: nothing tells what reached it before the death).
+   * The extension's status it learns from the response to its resume, as any resumed peer does.
+   */
+  private catchUp(extensionId: string, orphan: Orphan, adoption: Adoption): void {
+    if (!orphan.registered) return;
+    const to: Audience = { kind: 'peer', peerId: orphan.peerId };
+    for (const call of adoption.ringing) {
+      this.handOver(extensionId, to, {
+        kind: 'ringing',
+        callId: call.callId,
+        ...(call.name === undefined ? {} : { name: call.name }),
+      });
+    }
+  }
+
+  /**
+   * A batch of signals published to a process nobody listens on (it died, not yet noticed or swept).
+   * Each goes again through the script, which finds where the party is now, or keeps it for whoever
+   * takes the party on, or refuses it if the call has ended; this process no longer sends that call's
+   * signals straight there. Anything else is kept for whoever takes the peer on.
+   */
+  private undelivered(channel: string, batch: string): void {
+    const node = this.keys.nodeOfChannel(channel);
+    for (const message of decodePeerMessages(batch) ?? []) {
+      const { extensionId, peerId, notice, otherNode } = message;
+      const failed = (err: unknown) =>
+        this.options.log.warn({ err, extensionId }, 'could not deliver a message to a dead process');
+      if (notice.kind === 'signal' && otherNode !== undefined) {
+        this.partyNodes.forget(notice.callId);
+        const { kind: _, ...signal } = notice;
+        this.relaySignal(extensionId, { ...signal, toPeerId: peerId }).catch(failed);
+      } else if (node !== undefined) {
+        const held = this.keys.undelivered(extensionId, node);
+        this.commands
+          .multi()
+          .rPush(held, encodePeerMessage(message))
+          .pExpire(held, UNDELIVERED_TTL_MS)
+          .exec()
+          .catch(failed);
+      }
+    }
   }
 
   private async rejoined(previous: string, node: string): Promise<void> {
@@ -419,34 +569,31 @@ export class RedisBackend implements SwitchboardBackend {
     while (!this.paused) {
       const next = this.inbox.shift();
       if (next === undefined) return;
-      const { channel, message } = next;
-      if (channel === undefined && message.startsWith(FENCE_MARK)) {
-        this.fenceArrived(message.slice(FENCE_MARK.length));
-        continue;
-      }
-      if (channel === undefined && message.startsWith(HANDOVER_MARK)) {
-        this.onHandoverMessage(message);
-        continue;
-      }
-      if (channel === undefined && message.startsWith(MOVED_MARK)) {
-        const moved = decodePeerMoved(message);
-        if (moved === undefined) this.dropped(message);
-        else this.partyNodes.learn(moved.callId, moved.peerId, moved.node);
-        continue;
-      }
-      if (channel === undefined) {
-        const decoded = decodePeerMessages(message);
-        if (decoded === undefined) this.dropped(message);
-        else {
-          for (const peerMessage of decoded) this.toPeer(peerMessage);
-        }
-        continue;
-      }
-      const extensionId = this.keys.extensionOfChannel(channel);
-      const decoded = decodeAudienceMessage(message);
-      if (extensionId === undefined || decoded === undefined) this.dropped(message);
-      else this.handOver(extensionId, decoded.audience, decoded.notice);
+      this.fromRedis(next.channel, next.message);
     }
+  }
+
+  /** One message of this process's channel (`channel` undefined) or of an extension's. */
+  private fromRedis(channel: string | undefined, message: string): void {
+    if (channel === undefined && message.startsWith(FENCE_MARK)) {
+      return this.fenceArrived(message.slice(FENCE_MARK.length));
+    }
+    if (channel === undefined && message.startsWith(HANDOVER_MARK)) return this.onHandoverMessage(message);
+    if (channel === undefined && message.startsWith(MOVED_MARK)) {
+      const moved = decodePeerMoved(message);
+      if (moved === undefined) return this.dropped(message);
+      return this.partyNodes.learn(moved.callId, moved.peerId, moved.node);
+    }
+    if (channel === undefined) {
+      const decoded = decodePeerMessages(message);
+      if (decoded === undefined) return this.dropped(message);
+      for (const peerMessage of decoded) this.toPeer(peerMessage);
+      return;
+    }
+    const extensionId = this.keys.extensionOfChannel(channel);
+    const decoded = decodeAudienceMessage(message);
+    if (extensionId === undefined || decoded === undefined) this.dropped(message);
+    else this.handOver(extensionId, decoded.audience, decoded.notice);
   }
 
   /** A message for one of this process's peers, one that moved away, or one on its way here. */
@@ -487,7 +634,12 @@ export class RedisBackend implements SwitchboardBackend {
     }
     const { extensionId, token, requestId, from } = decoded;
     const move = async ({ peerId, callId }: PeerMove) => {
-      await this.fenced(script.movePeer, extensionId, ['registered', 'calls'], [peerId, callId ?? '', from]);
+      await this.fenced(
+        script.movePeer,
+        extensionId,
+        ['registered', 'calls', 'peers'],
+        [peerId, callId ?? '', from, token],
+      );
     };
     const handing = this.sink?.handOver(extensionId, token, move) ?? Promise.resolve(undefined);
     handing
@@ -582,6 +734,102 @@ const FENCE_TIMEOUT_MS = 2000;
 /** How long a resume on this process waits for the process holding the peer to hand it over. */
 const HANDOVER_TIMEOUT_MS = 3000;
 const MOVED_PEERS_LIMIT = 10_000;
+/** As `ClusterMembership`'s default. */
+const SWEEP_INTERVAL_MS = 1000;
+const ADOPTION_POLL_MS = 200;
+const ADOPTION_MARGIN_MS = 1000;
+
+type ExtensionKey = 'registered' | 'calls' | 'seq' | 'peers' | 'undelivered';
+
+/** A record of `peers` (see `extensionScripts.ts`). */
+interface StoredRecord {
+  p: string;
+  n: string;
+  name?: string;
+}
+
+function parseStoredRecord(raw: unknown): StoredRecord | undefined {
+  const value: unknown = JSON.parse(String(raw));
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { p, n, name } = value as Record<string, unknown>;
+  if (typeof p !== 'string' || typeof n !== 'string') return undefined;
+  return { p, n, ...(typeof name === 'string' ? { name } : {}) };
+}
+
+/** The reply of ADOPT_NODE, read. */
+interface Adoption {
+  orphans: Orphan[];
+  ringing: CallRecord[];
+  undelivered: string[];
+}
+
+function readAdoption(extensionId: string, reply: unknown[]): Adoption {
+  const [taken, theirCalls, ringing, undelivered] = reply;
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  const calls = list(theirCalls).map(parseStoredCall);
+  const ringingCalls = list(ringing)
+    .map((raw) => toCallRecord(extensionId, parseStoredCall(raw)))
+    .sort((a, b) => a.order - b.order);
+  const held = list(undelivered);
+  const records = list(taken);
+  const orphans: Orphan[] = [];
+  for (let i = 0; i + 2 < records.length; i += 3) {
+    const record = parseStoredRecord(records[i + 1]);
+    if (record === undefined) continue;
+    const session = sessionAtDeath(record.p, calls, held);
+    orphans.push({
+      token: records[i] as string,
+      peerId: record.p,
+      registered: records[i + 2] === '1',
+      ...(record.name === undefined ? {} : { name: record.name }),
+      ...(session === undefined ? {} : { session }),
+      announcedCalls: [],
+      settledCalls: [],
+      knownStatusSeq: -1,
+      kept: [],
+    });
+  }
+  return { orphans, ringing: ringingCalls, undelivered: held };
+}
+
+/**
+ * The session a peer of a dead process was in when it died, as far as its client knows: the call it is
+ * in now, wound back by the messages that never reached it (`undelivered`, which it hears next). A
+ * `connected` it missed means it was still ringing; a `disconnected` it missed means it was in that call
+ * (ended since, so it is no longer stored: the other party is not known, and not needed, since the
+ * `disconnected` it hears next ends it).
+ */
+function sessionAtDeath(
+  peerId: string,
+  calls: StoredCall[],
+  undelivered: string[],
+): LocalSession | undefined {
+  const missed = undelivered
+    .flatMap((message) => decodePeerMessages(message) ?? [])
+    .filter((message) => message.peerId === peerId);
+  const missedEnd = missed.find((message) => message.notice.kind === 'disconnected');
+  const missedConnected = missed.find((message) => message.notice.kind === 'connected');
+  if (missedEnd !== undefined) {
+    const { callId } = missedEnd.notice as { callId: string };
+    if (missedConnected?.notice.kind === 'connected' && missedConnected.notice.callId === callId) {
+      return { callId, role: 'caller', state: 'ringing' };
+    }
+    if (missedEnd.notice.kind === 'disconnected' && missedEnd.notice.reason === 'timeout') {
+      return { callId, role: 'caller', state: 'ringing' };
+    }
+    return { callId, role: 'caller', state: 'connected', otherPeerId: '' };
+  }
+  const call = calls.find((stored) => stored.callerPeerId === peerId || stored.answererPeerId === peerId);
+  if (call === undefined || typeof call.callId !== 'string') return undefined;
+  const { callId } = call;
+  if (missedConnected?.notice.kind === 'connected' && missedConnected.notice.callId === callId) {
+    return { callId, role: 'caller', state: 'ringing' };
+  }
+  if (typeof call.answererPeerId !== 'string') return { callId, role: 'caller', state: 'ringing' };
+  return call.callerPeerId === peerId
+    ? { callId, role: 'caller', state: 'connected', otherPeerId: call.answererPeerId }
+    : { callId, role: 'answerer', state: 'connected', otherPeerId: String(call.callerPeerId) };
+}
 
 interface StoredCall {
   callId: unknown;
@@ -590,6 +838,7 @@ interface StoredCall {
   order: unknown;
   callerNode?: unknown;
   answererPeerId?: unknown;
+  answererNode?: unknown;
 }
 
 function parseStoredCall(raw: unknown): StoredCall {

@@ -56,4 +56,20 @@ export interface NoticeSink {
     token: string,
     move: (peer: PeerMove) => Promise<void>,
   ): Promise<PeerHandover | undefined>;
+  /**
+   * Peers of a process that died, now routed here (protocol section 8): each lives on here, absent, for
+   * the resume grace, as if its connection had dropped here. Synchronous, so the notices the backend
+   * delivers next reach them. Only while `adopts`.
+   */
+  adopt(extensionId: string, orphans: readonly Orphan[]): void;
+  /**
+   * Whether this process takes such peers on: not while resuming is off or it is shutting down; the
+   * backend then ends them as section 6 says.
+   */
+  readonly adopts: boolean;
+}
+
+/** A peer of a dead process, to be taken on: its state and the token it resumes with. */
+export interface Orphan extends PeerHandover {
+  token: string;
 }

@@ -14,7 +14,7 @@ import { assertNever } from './assertNever.js';
 import type { Clock } from './Clock.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
 import { LocalPeer, type LocalSession, type PeerDispatcher, type PeerView } from './LocalPeer.js';
-import type { Audience, Notice, NoticeSink } from './Notice.js';
+import type { Audience, Notice, NoticeSink, Orphan } from './Notice.js';
 import type { PeerHandover, PeerMove } from './PeerHandover.js';
 import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
@@ -98,6 +98,8 @@ export class Switchboard {
   private readonly resumable = new Map<string, LocalPeer>();
   /** Set once the server shuts down: a connection that ends then leaves nothing to resume. */
   private shuttingDown = false;
+  /** Set once the server begins to shut down, in a cluster too: it takes on no dead process's peers. */
+  private stopping = false;
 
   /** Shared by every peer, so that attaching a connection allocates no closures. */
   private readonly dispatcher: PeerDispatcher = {
@@ -114,12 +116,23 @@ export class Switchboard {
         this.deliver(extensionId, audience, notice, precedesPendingSteps),
       hasPeer: (peerId) => this.peersById.has(peerId),
       handOver: (extensionId, token, move) => this.handOver(extensionId, token, move),
+      adopt: (extensionId, orphans) => this.adopt(extensionId, orphans),
+      get adopts() {
+        return adopts();
+      },
     };
+    const adopts = () => this.recordsResumable && !this.shuttingDown && !this.stopping;
     deps.backend.connect(sink);
   }
 
   attach(extensionId: string, link: PeerLink): AttachedPeer {
     const peer = new LocalPeer(extensionId, link, this.dispatcher);
+    this.addLocal(peer);
+    return peer;
+  }
+
+  private addLocal(peer: LocalPeer): void {
+    const { extensionId } = peer;
     let peers = this.peersByExtension.get(extensionId);
     if (peers === undefined) {
       peers = new Set();
@@ -130,7 +143,6 @@ export class Switchboard {
       this.watching.set(extensionId, watching);
     }
     peers.add(peer);
-    return peer;
   }
 
   /** Extensions with at least one connection on this process. */
@@ -163,7 +175,8 @@ export class Switchboard {
     // In a cluster another process can take them over: each is made absent before its connection is
     // closed, and settles once Redis names this process as holding it, so a client that reconnects at
     // once to another process finds it there.
-    if (this.deps.backend.handsOverPeers && this.deps.resumeGraceMs > 0) {
+    this.stopping = true;
+    if (this.recordsResumable) {
       const offers: Promise<void>[] = [];
       for (const peers of this.peersByExtension.values()) {
         for (const peer of peers) {
@@ -330,20 +343,18 @@ export class Switchboard {
     request: ClientMessageOf<'init'>,
     token: string,
   ): Promise<boolean> {
-    const { backend, clock, ringTimeoutMs } = this.deps;
+    const { backend } = this.deps;
     const handover = await backend.takeResumable(connection.extensionId, token);
-    if (handover === undefined) return false;
+    if (handover === undefined) {
+      // Its process died meanwhile, and this one took the peer on (`adopt`).
+      return this.resumable.has(token) ? this.resume(connection, request, token) : false;
+    }
     connection.takeOver(handover);
+    // The token it came with is void from now on, its record replaced (see `newResumeToken`).
+    connection.resumeToken = token;
     this.peersById.set(handover.peerId, connection);
     // Its ring timer stayed on the other process: it starts again here, in full.
-    const { session } = connection;
-    if (session?.role === 'caller' && session.state === 'ringing' && ringTimeoutMs > 0) {
-      const { callId } = session;
-      this.ringTimers.set(
-        callId,
-        clock.setTimer(() => this.expire(connection, callId), ringTimeoutMs),
-      );
-    }
+    this.restartRingTimer(connection);
     const reading = await backend.status(connection.extensionId);
     this.respond(connection, request, {
       status: reading.status,
@@ -396,11 +407,58 @@ export class Switchboard {
   /** Each successful `init` issues a new token and voids the previous one; none while resuming is off. */
   private newResumeToken(peer: LocalPeer): { resumeToken?: string } {
     if (this.deps.resumeGraceMs <= 0) return {};
-    if (peer.resumeToken !== undefined) this.resumable.delete(peer.resumeToken);
+    const previousToken = peer.resumeToken;
+    if (previousToken !== undefined) this.resumable.delete(previousToken);
     const resumeToken = this.deps.newToken();
     peer.resumeToken = resumeToken;
     this.resumable.set(resumeToken, peer);
+    this.recordResumable(peer, previousToken);
     return { resumeToken };
+  }
+
+  /** In a cluster, where a dead process's peers are taken on by the others (section 8). */
+  private get recordsResumable(): boolean {
+    return this.deps.backend.handsOverPeers && this.deps.resumeGraceMs > 0;
+  }
+
+  private recordResumable(peer: LocalPeer, previousToken?: string): void {
+    if (!this.recordsResumable || peer.resumeToken === undefined) return;
+    const record = {
+      token: peer.resumeToken,
+      peerId: peer.peerId as string,
+      ...(peer.name === undefined ? {} : { name: peer.name }),
+    };
+    this.deps.backend.recordResumable(peer.extensionId, record, previousToken);
+  }
+
+  /**
+   * `NoticeSink.adopt`: each peer of a dead process lives on here as if its connection had dropped here
+   * (section 8), for a full grace from now, and another process can take it over from here.
+   */
+  private adopt(extensionId: string, orphans: readonly Orphan[]): void {
+    for (const { token, ...handover } of orphans) {
+      if (this.resumable.has(token) || this.peersById.has(handover.peerId)) continue;
+      const peer = new LocalPeer(extensionId, undefined, this.dispatcher);
+      peer.takeOver(handover);
+      peer.resumeToken = token;
+      this.resumable.set(token, peer);
+      this.peersById.set(handover.peerId, peer);
+      this.addLocal(peer);
+      this.restartRingTimer(peer);
+      void this.leave(peer);
+    }
+  }
+
+  /** A ringing caller that came from another process: its ring timer starts again here, in full. */
+  private restartRingTimer(peer: LocalPeer): void {
+    const { clock, ringTimeoutMs } = this.deps;
+    const { session } = peer;
+    if (session?.role !== 'caller' || session.state !== 'ringing' || ringTimeoutMs <= 0) return;
+    const { callId } = session;
+    this.ringTimers.set(
+      callId,
+      clock.setTimer(() => this.expire(peer, callId), ringTimeoutMs),
+    );
   }
 
   /** A connection that resumed another peer: it is that peer now, and no longer one of its own. */
@@ -436,7 +494,10 @@ export class Switchboard {
       return;
     }
     // Section 8: a later register with another name replaces it (one without a name keeps it).
-    if (request.name !== undefined) peer.name = request.name;
+    if (request.name !== undefined && request.name !== peer.name) {
+      peer.name = request.name;
+      this.recordResumable(peer);
+    }
     if (peer.registered) {
       return this.respond(peer, request, { status: 'registered' });
     }
@@ -580,7 +641,10 @@ export class Switchboard {
 
   private async detach(peer: LocalPeer): Promise<void> {
     peer.closed = true;
-    if (peer.resumeToken !== undefined) this.resumable.delete(peer.resumeToken);
+    if (peer.resumeToken !== undefined) {
+      this.resumable.delete(peer.resumeToken);
+      if (this.recordsResumable) this.deps.backend.forgetResumable(peer.extensionId, peer.resumeToken);
+    }
     try {
       if (peer.session !== undefined) {
         await this.endSession(peer, { reason: 'dropped', peerId: peer.peerId as string });

@@ -92,6 +92,13 @@ export interface SignalRefusal {
   id?: RequestId;
 }
 
+/** What another process needs to take a peer on (see `recordResumable`). */
+export interface ResumableRecord {
+  token: string;
+  peerId: string;
+  name?: string;
+}
+
 export interface SwitchboardBackend {
   /** Starts handing this process's notices to `sink`; called once, before any other method. */
   connect(sink: NoticeSink): void;
@@ -127,7 +134,9 @@ export interface SwitchboardBackend {
    * Removes a call and says what state it was in. Publishes, for a ringing call, `abandoned` to
    * `registered` (and, on a timeout, `disconnected timeout` to the caller); for a connected call,
    * `disconnected` with the reason to the party that did not end it. A timeout leaves a connected call
-   * alone and answers `not-found`: the ring timeout must not end a call that was just answered.
+   * alone and answers `not-found`: the ring timeout must not end a call that was just answered. A party's
+   * hang-up or drop counts only from the process holding that party (else `not-found`), and so does
+   * `removeRegistered`: a process taken for dead must not end peers that another took on (section 8).
    */
   endCall(extensionId: string, callId: string, ending: CallEnding): Promise<EndResult>;
 
@@ -157,6 +166,14 @@ export interface SwitchboardBackend {
   offerResumable(extensionId: string, token: string, graceMs: number): Promise<void>;
   /** It may not any more (it resumed here, was handed over, or its grace ended). */
   withdrawResumable(token: string): void;
+  /**
+   * The peer of this process that `resume.token` resumes (attached or absent), so that, should this
+   * process die, another can take it on, absent, for its grace (`NoticeSink.adopt`). Called again with
+   * each new token (`previousToken` is void from then on) and name. Never rejects; a failure is logged.
+   */
+  recordResumable(extensionId: string, resume: ResumableRecord, previousToken?: string): void;
+  /** The peer of `token` ended (section 6): nobody takes it on. */
+  forgetResumable(extensionId: string, token: string): void;
   /**
    * The absent peer of `token` on another process, handed over to this one (see `NoticeSink.handOver`),
    * with its notices routed here from then on; undefined when no other process has it.

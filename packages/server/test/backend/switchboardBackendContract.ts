@@ -28,6 +28,11 @@ class RecordingSink implements NoticeSink {
     return undefined;
   }
 
+  /** This sink takes on no dead process's peers: the backend ends them (section 6). */
+  readonly adopts = false;
+
+  adopt(): void {}
+
   /** The notices of one extension, without the extension. */
   of(extensionId: string): Array<[Audience, Notice]> {
     return this.heard
@@ -302,9 +307,28 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
         sinkB.of(extension).some(([, n]) => n.kind === 'abandoned'),
       );
       assert.equal(
-        (await a.endCall(extension, 'answered', { reason: 'hangup', peerId: 'agent' })).outcome,
+        (await b.endCall(extension, 'answered', { reason: 'hangup', peerId: 'agent' })).outcome,
         'was-connected',
       );
+    });
+
+    it('only the process holding a party ends its call or its registration', async (t) => {
+      if (a === b) return t.skip('one process holds every peer');
+      await b.addRegistered(extension, 'agent');
+      sinkA.localPeers.add('caller-owned');
+      await a.placeCall(newCall('owned'));
+      await b.claimCall(extension, 'owned', { peerId: 'agent' });
+      // A process that was taken for dead, and whose peers another took on, comes back late.
+      assert.deepEqual(await a.endCall(extension, 'owned', { reason: 'dropped', peerId: 'agent' }), {
+        outcome: 'not-found',
+      });
+      assert.equal((await a.removeRegistered(extension, 'agent')).changed, false);
+      assert.equal((await b.status(extension)).status, 'ready');
+      assert.equal(
+        (await b.endCall(extension, 'owned', { reason: 'hangup', peerId: 'agent' })).outcome,
+        'was-connected',
+      );
+      assert.equal((await b.removeRegistered(extension, 'agent')).changed, true);
     });
 
     it("carries the answering agent's name on connected and claimed", async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { connectCall, placeCall } from '../support/calls.js';
+import { connectCall, hangUp, placeCall, signalBothWays } from '../support/calls.js';
 import { ClusterProcesses } from '../support/clusterProcesses.js';
 import { delay } from '../support/delay.js';
 import { sessionEvent } from '../support/expectedMessages.js';
@@ -9,11 +9,16 @@ import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/t
 import { WireClient } from '../support/WireClient.js';
 import { isSessionEvent } from '../support/wireMatchers.js';
 
+const GRACE_S = 10;
+/** The default lease (5 s), two sweeps and a margin: how long a resume may wait for the death to be noticed. */
+const ADOPTED_WITHIN_MS = 10_000;
+
 /**
  * Protocol section 8 on a cluster of real processes: a peer whose connection dropped resumes on another
  * node, which takes it over from the node it was on (its state, the messages kept meanwhile, and the
  * routing of its calls); a node stopped with SIGTERM (a rolling restart) keeps its peers resumable on
- * the others, so their calls go on.
+ * the others, so their calls go on; a node killed outright (kill -9) leaves its peers to the others, which
+ * take them on, absent, for their grace, with what was sent to them after the death.
  */
 describe('cluster: resuming on another node', () => {
   const prefix = uniqueRedisPrefix();
@@ -26,7 +31,7 @@ describe('cluster: resuming on another node', () => {
       redisUrl: TEST_REDIS_URL,
       redisPrefix: prefix,
       extensions: [FRONT],
-      args: ['--resume-grace', '10'],
+      args: ['--resume-grace', String(GRACE_S)],
     });
   });
 
@@ -39,7 +44,7 @@ describe('cluster: resuming on another node', () => {
   const resumeOn = async (n: number, token: string, label: string) => {
     const client = await WireClient.connect(cluster.node(n).wsUrl(FRONT.id), { label });
     clients.push(client);
-    const reply = await client.initResuming(token);
+    const reply = await client.initResuming(token, ADOPTED_WITHIN_MS);
     return { client, reply };
   };
 
@@ -88,14 +93,10 @@ describe('cluster: resuming on another node', () => {
     assert.equal(reply.peerId, agent.peerId);
     const exit = await stopped;
     assert.equal(exit.code, 0);
-    client.send({ type: 'signal', peerId: client.peerId, callId, data: 'after the restart' });
-    assert.deepEqual(await caller.next(), { type: 'signal', callId, data: 'after the restart' });
-    caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'answer' });
-    assert.deepEqual(await client.next(), { type: 'signal', callId, data: 'answer' });
+    await signalBothWays(client, caller, callId);
     // Nobody heard the call drop.
     await caller.expectSilence(300);
-    await client.request({ type: 'end', peerId: client.peerId, callId });
-    assert.deepEqual(await caller.next(), sessionEvent('disconnected', callId, { reason: 'hangup' }));
+    await hangUp(client, caller, callId);
   });
 
   it('SIGTERM with nobody coming back: the peers end as section 6 says before the node exits', async () => {
@@ -107,5 +108,81 @@ describe('cluster: resuming on another node', () => {
       await caller.nextMatching(isSessionEvent('disconnected', callId), 1_000),
       sessionEvent('disconnected', callId, { reason: 'dropped' }),
     );
+  });
+
+  it('the agent of a connected call resumes on another node: the signals sent meanwhile arrive, nobody heard a drop', async (t) => {
+    const agent = await cluster.agent(0, FRONT, 'agent on node 1');
+    const caller = await cluster.peer(1, FRONT.id, 'caller on node 2');
+    const callId = await connectCall(caller, agent);
+    // Straight to the agent's node once the call connected: those after the kill reach nobody there.
+    caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'before the kill' });
+    assert.deepEqual(await agent.next(), { type: 'signal', callId, data: 'before the kill' });
+    const token = tokenOf(agent);
+    await cluster.kill(0);
+    for (let i = 0; i < 3; i++)
+      caller.send({ type: 'signal', peerId: caller.peerId, callId, data: { away: i } });
+    const startedAt = Date.now();
+    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
+    t.diagnostic(`resumed ${Date.now() - startedAt} ms after the kill`);
+    assert.equal(reply.resumed, true);
+    assert.equal(reply.peerId, agent.peerId);
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(await client.next(), { type: 'signal', callId, data: { away: i } });
+    await signalBothWays(client, caller, callId);
+    await caller.expectSilence(300);
+    await hangUp(client, caller, callId);
+  });
+
+  it('a ringing call whose caller node died still rings; answered meanwhile, the resumed caller hears it connected', async () => {
+    const agent = await cluster.agent(1, FRONT, 'agent on node 2');
+    const caller = await cluster.peer(0, FRONT.id, 'caller on node 1');
+    const callId = await placeCall(caller, 'Ann');
+    await agent.nextMatching(isSessionEvent('ringing', callId));
+    const token = tokenOf(caller);
+    await cluster.kill(0);
+    // Answered before anyone noticed the death: the `connected` reaches nobody, and is kept.
+    const answered = await agent.request({ type: 'answer', peerId: agent.peerId, callId });
+    assert.equal(answered.status, 'connected');
+    const { client, reply } = await resumeOn(2, token, 'caller on node 3');
+    assert.equal(reply.resumed, true);
+    assert.equal(reply.peerId, caller.peerId);
+    assert.deepEqual(await client.next(), sessionEvent('connected', callId));
+    await agent.nextMatching(isSessionEvent('claimed', callId));
+    client.send({ type: 'signal', peerId: client.peerId, callId, data: 'offer' });
+    assert.deepEqual(await agent.next(), { type: 'signal', callId, data: 'offer' });
+    // The agent never heard the call end.
+    assert.equal(agent.take(isSessionEvent('disconnected', callId)), undefined);
+  });
+
+  it("a call placed while the agent's node lay dead rings the resumed agent, who answers it", async () => {
+    const agent = await cluster.agent(0, FRONT, 'agent on node 1');
+    const token = tokenOf(agent);
+    await cluster.kill(0);
+    // Still registered (its grace has not begun, nor ended): the extension is ready, the call rings.
+    const caller = await cluster.peer(1, FRONT.id, 'caller on node 2');
+    const callId = await placeCall(caller, 'Bea');
+    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
+    assert.equal(reply.resumed, true);
+    assert.deepEqual(
+      await client.nextMatching(isSessionEvent('ringing', callId)),
+      sessionEvent('ringing', callId, { name: 'Bea' }),
+    );
+    const answered = await client.request({ type: 'answer', peerId: client.peerId, callId });
+    assert.equal(answered.status, 'connected');
+    await caller.nextMatching(isSessionEvent('connected', callId));
+  });
+
+  it('nobody comes back: once the grace ends on the node that took it on, the other party hears `dropped`', async (t) => {
+    const agent = await cluster.agent(1, FRONT, 'agent on node 2');
+    const caller = await cluster.peer(0, FRONT.id, 'caller on node 1');
+    const callId = await connectCall(caller, agent);
+    const killedAt = Date.now();
+    await cluster.kill(0);
+    await agent.expectSilence(GRACE_S * 1000 - 1000);
+    assert.deepEqual(
+      await agent.nextMatching(isSessionEvent('disconnected', callId), ADOPTED_WITHIN_MS + 2000),
+      sessionEvent('disconnected', callId, { reason: 'dropped' }),
+    );
+    t.diagnostic(`dropped ${Date.now() - killedAt} ms after the kill (grace ${GRACE_S} s)`);
   });
 });

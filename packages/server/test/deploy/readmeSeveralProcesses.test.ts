@@ -4,7 +4,7 @@
  * environment), then what the README says the user sees, with wire clients where it opens the pages: the
  * caller page on the first process turns ready when the agent signs in on the second, a call connects
  * across them, and after `kill -9` of the agent's process the caller is told the line dropped and the
- * extension is offline, within about 6 s.
+ * extension is offline once the agent's resume grace (taken on by the surviving process) ends, about 26 s.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -64,7 +64,7 @@ describe('README: several processes', () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   });
 
-  it("two serve processes on one Redis and one store: a call across them; kill -9 of the agent's ends it as dropped and the extension goes offline within about 6 s", async (t) => {
+  it("two serve processes on one Redis and one store: a call across them; kill -9 of the agent's ends it as dropped and the extension goes offline when its grace ends, about 26 s later", async (t) => {
     const lines = recipe();
     assert.match(lines[0] ?? '', /^redis-server --port 6379 --save '' /, 'first a Redis without persistence');
     const add = words(lines.find((line) => line.includes(' extension add ')) ?? '');
@@ -142,15 +142,20 @@ describe('README: several processes', () => {
     nodes[1]?.signal('SIGKILL');
     const dropped = await caller.nextMatching(
       isSessionEvent('disconnected', callId),
-      10_000,
+      35_000,
       'the call ending',
     );
     const droppedAfter = Date.now() - killedAt;
     assert.equal(dropped.reason, 'dropped');
     await caller.nextMatching(isExtensionEvent('offline'), 2_000, 'the extension going offline');
     t.diagnostic(`the caller was told ${droppedAfter} ms after kill -9`);
-    assert.ok(droppedAfter < 9_000, `"within about 6 s": ${droppedAfter} ms`);
-    assert.ok(droppedAfter > 3_000, `by the lease running out, not sooner: ${droppedAfter} ms`);
+    assert.match(text, /about 26 s after the kill/);
+    // The lease (5 s) runs out, then the grace (the default 20 s) the surviving process gave the agent.
+    assert.ok(droppedAfter < 29_000, `"about 26 s after the kill": ${droppedAfter} ms`);
+    assert.ok(
+      droppedAfter > 23_000,
+      `by the lease and the grace running out, not sooner: ${droppedAfter} ms`,
+    );
   });
 });
 

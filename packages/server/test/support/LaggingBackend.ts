@@ -43,6 +43,8 @@ export class LaggingCluster {
       deliver: (e, a, n) => this.route(e, a, n),
       hasPeer: () => false,
       handOver: async () => undefined,
+      adopts: false,
+      adopt: () => {},
     });
   }
 
@@ -150,6 +152,8 @@ class LaggingNode implements SwitchboardBackend {
   readonly handsOverPeers = false;
   async offerResumable(): Promise<void> {}
   withdrawResumable(): void {}
+  recordResumable(): void {}
+  forgetResumable(): void {}
   async takeResumable(): Promise<undefined> {
     return undefined;
   }

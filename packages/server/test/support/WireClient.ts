@@ -259,8 +259,8 @@ export class WireClient {
   lastInit: WireMessage | undefined;
 
   /** `init` with `resume` (section 8); returns the reply, and takes its `peerId` as this connection's. */
-  async initResuming(token: string): Promise<WireMessage> {
-    const reply = await this.request({ type: 'init', resume: token });
+  async initResuming(token: string, timeoutMs = DEFAULT_WAIT_MS): Promise<WireMessage> {
+    const reply = await this.request({ type: 'init', resume: token }, timeoutMs);
     if (reply.type === 'response' && typeof reply.peerId === 'string') {
       this.initializedPeerId = reply.peerId;
       this.lastInit = reply;

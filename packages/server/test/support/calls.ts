@@ -37,3 +37,27 @@ export async function connectCall(caller: WireClient, agent: WireClient): Promis
   await answerCall(caller, agent, callId);
   return callId;
 }
+
+/** A signal each way between the two parties of a connected call: each arrives as it was sent. */
+export async function signalBothWays(one: WireClient, other: WireClient, callId: string): Promise<void> {
+  for (const [from, to] of [
+    [one, other],
+    [other, one],
+  ] as const) {
+    const data = `from ${from.label}`;
+    from.send({ type: 'signal', peerId: from.peerId, callId, data });
+    assert.deepEqual(await to.next(), { type: 'signal', callId, data }, `${to.label}: the signal`);
+  }
+}
+
+/** `by` hangs up the call; the other party hears `disconnected`, reason `hangup`. */
+export async function hangUp(by: WireClient, other: WireClient, callId: string): Promise<void> {
+  await by.request({ type: 'end', peerId: by.peerId, callId });
+  assert.deepEqual(await other.next(), {
+    type: 'event',
+    topic: 'session',
+    status: 'disconnected',
+    callId,
+    reason: 'hangup',
+  });
+}

@@ -19,6 +19,16 @@ export class RedisKeys {
     return `${this.prefix}{${extensionId}}:seq`;
   }
 
+  /** The extension's peers that may resume, by resume token (see `extensionScripts.ts`). */
+  peers(extensionId: string): string {
+    return `${this.prefix}{${extensionId}}:peers`;
+  }
+
+  /** Messages for process `node` that no process listened to (see `extensionScripts.ts`). */
+  undelivered(extensionId: string, node: string): string {
+    return `${this.prefix}{${extensionId}}:undelivered:${node}`;
+  }
+
   /** Notices for an extension's registered and unregistered audiences. */
   extensionChannel(extensionId: string): string {
     return `${this.prefix}ext:{${extensionId}}`;
@@ -53,6 +63,12 @@ export class RedisKeys {
 
   sweepLock(node: string): string {
     return `${this.prefix}{cluster}:sweep:${node}`;
+  }
+
+  /** The process in a process channel's name. */
+  nodeOfChannel(channel: string): string | undefined {
+    const start = `${this.prefix}node:`;
+    return channel.startsWith(start) ? channel.slice(start.length) : undefined;
   }
 
   /** The extension id in an extension channel's name. */

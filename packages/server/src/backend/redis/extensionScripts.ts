@@ -1,3 +1,6 @@
+/** How long undelivered messages for a process are kept: past any lease and sweep of it. */
+export const UNDELIVERED_TTL_MS = 120_000;
+
 /**
  * The Lua scripts of the Redis backend's extension operations. Each one is one atomic step that changes
  * the state and publishes the notices the change causes (see `SwitchboardBackend`), so what a process
@@ -8,7 +11,11 @@
  * - `registered`: hash, registered peer id -> the process (node incarnation) holding it;
  * - `calls`: hash, call id -> the call as JSON `{callId, callerPeerId, name?, order, callerNode,
  *   answererPeerId?, answererNode?}`; a call without `answererPeerId` is ringing;
- * - `seq`: the extension's sequence, never deleted, so it only grows (see `StatusReading`).
+ * - `seq`: the extension's sequence, never deleted, so it only grows (see `StatusReading`);
+ * - `peers`: hash, resume token -> JSON `{p: peer id, n: process, name?}`, every peer that may resume
+ *   (protocol section 8), written by its process (`RedisBackend.recordResumable`): what another process
+ *   needs to take the peer on if its process dies;
+ * - `undelivered:<process>`: list, messages for a process that no process listened to (see `TO_NODE`).
  *
  * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process, ARGV[4] a
  * fence token ('' for none). A notice for the registered or unregistered audience is published on the
@@ -21,14 +28,29 @@
  * peer awaiting it hears what came first before the outcome, and the outcome before what follows.
  */
 
-const PRELUDE = `
+/**
+ * Publishes to a process's channel. When no process listens there (it died, and is not swept yet), the
+ * message is kept in the extension's list of undelivered messages for that process, for the process that
+ * takes its peers on (protocol section 8; see ADOPT_NODE). ARGV[1] and [2] must be prefix and extension.
+ */
+const TO_NODE = `
+local function toNode(node, payload)
+  if redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, payload) == 0 then
+    local held = ARGV[1] .. '{' .. ARGV[2] .. '}:undelivered:' .. node
+    redis.call('RPUSH', held, payload)
+    redis.call('PEXPIRE', held, ${UNDELIVERED_TTL_MS})
+  end
+end
+`;
+
+const PRELUDE = `${TO_NODE}
 local prefix, ext, self, fence = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if fence ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. self, 'F' .. fence) end
 local function toAudience(audience, notice)
   redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', cjson.encode({a = audience, n = notice}))
 end
 local function toPeer(node, peerId, notice, otherNode)
-  redis.call('PUBLISH', prefix .. 'node:' .. node, cjson.encode({e = ext, p = peerId, n = notice, o = otherNode}))
+  toNode(node, cjson.encode({e = ext, p = peerId, n = notice, o = otherNode}))
 end
 local function currentSeq(seqKey)
   return tonumber(redis.call('GET', seqKey) or '0')
@@ -52,9 +74,14 @@ end
 return reply
 `;
 
-/** KEYS registered, seq; ARGV[5] peer id. Reply: {removed 0|1, registered count, seq}. */
+/**
+ * KEYS registered, seq; ARGV[5] peer id. Only the process the registration names may end it: one that
+ * was taken for dead, whose peers another took on (section 8), must not end them when it comes back.
+ * Reply: {removed 0|1, registered count, seq}.
+ */
 export const DEREGISTER = `${PRELUDE}
-local removed = redis.call('HDEL', KEYS[1], ARGV[5])
+local removed = 0
+if redis.call('HGET', KEYS[1], ARGV[5]) == self then removed = redis.call('HDEL', KEYS[1], ARGV[5]) end
 local count = redis.call('HLEN', KEYS[1])
 local seq
 if removed == 1 and count == 0 then
@@ -114,7 +141,7 @@ return {1, raw}
 
 /**
  * KEYS calls; ARGV[5] call id, [6] reason (hangup, dropped, timeout), [7] the ending peer ('' for a
- * timeout). Reply: {0} (not found, or a timeout of a connected call), or {1 was ringing | 2 was
+ * timeout), held by the calling process. Reply: {0} (not found, or a timeout of a connected call), or {1 was ringing | 2 was
  * connected, call JSON as stored}.
  */
 export const END_CALL = `${PRELUDE}
@@ -123,6 +150,8 @@ local raw = redis.call('HGET', KEYS[1], callId)
 if not raw then return {0} end
 local call = cjson.decode(raw)
 if reason == 'timeout' and call.answererPeerId ~= nil then return {0} end
+-- Only the process holding the party that ends it (see DEREGISTER).
+if by ~= '' and (by == call.callerPeerId and call.callerNode or call.answererNode) ~= self then return {0} end
 redis.call('HDEL', KEYS[1], callId)
 if call.answererPeerId == nil then
   toAudience('registered', {kind = 'abandoned', callId = callId})
@@ -148,9 +177,9 @@ return {2, raw}
  * process instead: after the notices of that end, as one process would have answered `unknown-call`.
  * Reply: {1} relayed, {0} refused.
  */
-export const RELAY_SIGNAL = `
+export const RELAY_SIGNAL = `${TO_NODE}
 local function refused()
-  redis.call('PUBLISH', ARGV[1] .. 'node:' .. ARGV[3], ARGV[7])
+  toNode(ARGV[3], ARGV[7])
   return {0}
 end
 local raw = redis.call('HGET', KEYS[1], ARGV[4])
@@ -161,18 +190,24 @@ local node
 if ARGV[5] == call.callerPeerId then node = call.callerNode
 elseif ARGV[5] == call.answererPeerId then node = call.answererNode
 else return refused() end
-redis.call('PUBLISH', ARGV[1] .. 'node:' .. node, ARGV[6])
+toNode(node, ARGV[6])
 return {1}
 `;
 
 /**
- * KEYS registered, calls, seq; ARGV[5] the dead process. Does for each of its peers in this extension
- * what protocol section 6 says for a closed connection: its registrations end (the extension may go
- * offline), a ringing call it placed is abandoned, a connected call's other party hears `disconnected`
- * with reason `dropped`. Idempotent. Reply: {}.
+ * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the dead process. Does
+ * for each of its peers in this extension what protocol section 6 says for a closed connection: its
+ * registrations end (the extension may go offline), a ringing call it placed is abandoned, a connected
+ * call's other party hears `disconnected` with reason `dropped`; its peers can no longer resume.
+ * Idempotent. Reply: {}.
  */
 export const SWEEP_NODE = `${PRELUDE}
 local dead = ARGV[5]
+local records = redis.call('HGETALL', KEYS[4])
+for i = 1, #records, 2 do
+  if cjson.decode(records[i + 1]).n == dead then redis.call('HDEL', KEYS[4], records[i]) end
+end
+redis.call('DEL', KEYS[5])
 local registered = redis.call('HGETALL', KEYS[1])
 local removed = 0
 for i = 1, #registered, 2 do
@@ -203,14 +238,20 @@ return {}
 `;
 
 /**
- * KEYS registered, calls; ARGV[5] peer id, [6] its call id or '', [7] the process it moves to (a resume
- * there, protocol section 8). Its registration and its party of the call now name that process, and the
- * other party's process hears where it went (`M` message), so later notices and signals go there.
- * Reply: {1}.
+ * KEYS registered, calls, peers; ARGV[5] peer id, [6] its call id or '', [7] the process it moves to (a
+ * resume there, protocol section 8), [8] its resume token. Its registration, its party of the call and
+ * its record now name that process, and the other party's process hears where it went (`M` message), so
+ * later notices and signals go there. Reply: {1}.
  */
 export const MOVE_PEER = `${PRELUDE}
 local peerId, callId, to = ARGV[5], ARGV[6], ARGV[7]
 if redis.call('HEXISTS', KEYS[1], peerId) == 1 then redis.call('HSET', KEYS[1], peerId, to) end
+local record = redis.call('HGET', KEYS[3], ARGV[8])
+if record then
+  local decoded = cjson.decode(record)
+  decoded.n = to
+  redis.call('HSET', KEYS[3], ARGV[8], cjson.encode(decoded))
+end
 if callId ~= '' then
   local raw = redis.call('HGET', KEYS[2], callId)
   if raw then
@@ -225,10 +266,91 @@ if callId ~= '' then
     end
     redis.call('HSET', KEYS[2], callId, cjson.encode(call))
     if other ~= nil and otherNode ~= nil then
-      redis.call('PUBLISH', prefix .. 'node:' .. otherNode,
-        'M' .. cjson.encode({e = ext, p = other, callId = callId, peerId = peerId, node = to}))
+      toNode(otherNode, 'M' .. cjson.encode({e = ext, p = other, callId = callId, peerId = peerId, node = to}))
     end
   end
 end
 return {1}
+`;
+
+/**
+ * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the dead process.
+ * Protocol section 8 for a process that died: the calling process takes on each of its peers that may
+ * resume (has a record in `peers`), absent, for their grace: their records, registrations and parties of
+ * calls now name the calling process, and each other party's process hears where they went (`M`). Its
+ * other peers get section 6, as in SWEEP_NODE. Reply: {records (token, record JSON, registered 0|1, ...),
+ * their calls (JSON as stored now), ringing calls (JSON), undelivered messages}:
+ * the messages published to the dead process after it stopped listening, in order, which the calling
+ * process hands its new peers before anything this script publishes.
+ */
+export const ADOPT_NODE = `${PRELUDE}
+local dead = ARGV[5]
+local adopted, taken = {}, {}
+local records = redis.call('HGETALL', KEYS[4])
+for i = 1, #records, 2 do
+  local record = cjson.decode(records[i + 1])
+  if record.n == dead then
+    record.n = self
+    local encoded = cjson.encode(record)
+    redis.call('HSET', KEYS[4], records[i], encoded)
+    adopted[record.p] = true
+    taken[#taken + 1] = records[i]
+    taken[#taken + 1] = encoded
+    taken[#taken + 1] = redis.call('HGET', KEYS[1], record.p) == dead and 1 or 0
+  end
+end
+local undelivered = redis.call('LRANGE', KEYS[5], 0, -1)
+redis.call('DEL', KEYS[5])
+local registered = redis.call('HGETALL', KEYS[1])
+local removed = 0
+for i = 1, #registered, 2 do
+  if registered[i + 1] == dead then
+    if adopted[registered[i]] then
+      redis.call('HSET', KEYS[1], registered[i], self)
+    else
+      redis.call('HDEL', KEYS[1], registered[i])
+      removed = removed + 1
+    end
+  end
+end
+if removed > 0 and redis.call('HLEN', KEYS[1]) == 0 then
+  toAudience('unregistered', {kind = 'extension', status = 'offline', seq = redis.call('INCR', KEYS[3])})
+end
+local theirCalls, ringing = {}, {}
+local calls = redis.call('HGETALL', KEYS[2])
+for i = 1, #calls, 2 do
+  local callId, call = calls[i], cjson.decode(calls[i + 1])
+  local callerDead = call.callerNode == dead
+  local answererDead = call.answererPeerId ~= nil and call.answererNode == dead
+  local callerGone = callerDead and not adopted[call.callerPeerId]
+  local answererGone = answererDead and not adopted[call.answererPeerId]
+  if callerDead and not callerGone then call.callerNode = self end
+  if answererDead and not answererGone then call.answererNode = self end
+  if callerGone then
+    redis.call('HDEL', KEYS[2], callId)
+    if call.answererPeerId == nil then
+      toAudience('registered', {kind = 'abandoned', callId = callId})
+    elseif not answererGone then
+      toPeer(call.answererNode, call.answererPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+    end
+  elseif answererGone then
+    redis.call('HDEL', KEYS[2], callId)
+    toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+  else
+    if callerDead or answererDead then
+      local encoded = cjson.encode(call)
+      redis.call('HSET', KEYS[2], callId, encoded)
+      theirCalls[#theirCalls + 1] = encoded
+      if callerDead and call.answererPeerId ~= nil and not answererDead then
+        toNode(call.answererNode, 'M' .. cjson.encode({e = ext, p = call.answererPeerId, callId = callId,
+          peerId = call.callerPeerId, node = self}))
+      elseif answererDead and not callerDead then
+        toNode(call.callerNode, 'M' .. cjson.encode({e = ext, p = call.callerPeerId, callId = callId,
+          peerId = call.answererPeerId, node = self}))
+      end
+    end
+    if call.answererPeerId == nil then ringing[#ringing + 1] = cjson.encode(call) end
+  end
+end
+return {taken, theirCalls, ringing, undelivered}
 `;
