@@ -3,12 +3,13 @@
  * accepted with --ignore-certificate-errors) in front of three real `pbx-peers serve --redis-url` nodes:
  * the caller page and the agent console land on different nodes (by the nodes' /healthz connection
  * counts) and talk with media both ways. Then the agent's node is stopped as a rolling restart stops it
- * (SIGTERM, 1012): the console reconnects through nginx to another node and resumes its peer there
- * (protocol section 8), so the call and its media go on; nobody sees it end; hang-up and the next call
- * work. It prints how long the remote video stood still.
+ * (SIGTERM, 1012), or killed outright (kill -9): the console reconnects through nginx to another node and
+ * resumes its peer there (protocol section 8; after a kill, once another node has taken it on), so the
+ * call and its media go on; nobody sees it end; hang-up and the next call work. It prints how long the
+ * remote video stood still.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, beforeEach, describe, it, type TestContext } from 'node:test';
 import type { Browser } from 'playwright-core';
 import {
   type Deployment,
@@ -42,14 +43,15 @@ describe('the web app behind nginx, on a cluster of three nodes', { skip: missin
   const pages: OpenedPage[] = [];
   const errors: string[] = [];
 
-  before(async () => {
+  beforeEach(async () => {
     deployment = await startDeployment({ store: 'sqlite', extensions: [FRONT_DESK] });
     nginx = await deployment.nginx();
     browser = await launchChromium(['--ignore-certificate-errors']);
   });
 
-  after(async () => {
-    for (const opened of pages) await opened.context.close().catch(() => undefined);
+  afterEach(async () => {
+    for (const opened of pages.splice(0)) await opened.context.close().catch(() => undefined);
+    errors.splice(0);
     await browser?.close();
     await deployment?.close();
   });
@@ -64,7 +66,14 @@ describe('the web app behind nginx, on a cluster of three nodes', { skip: missin
     return { ...opened, node };
   }
 
-  it("caller and agent on different nodes: media both ways; the agent's node restarted mid-call: the console resumes on another node, the call and its media go on, hang-up and the next call work", async (t) => {
+  it("caller and agent on different nodes: media both ways; the agent's node restarted mid-call: the console resumes on another node, the call and its media go on, hang-up and the next call work", (t) =>
+    callThroughLostNode(t, 'SIGTERM'));
+
+  it("the agent's node killed with kill -9 mid-call: another node takes the agent on, the console resumes there, the call and its media go on", (t) =>
+    callThroughLostNode(t, 'SIGKILL'));
+
+  /** The agent's node ends mid-call, by `how`: the call must go on (issue 9 (c), and kill -9). */
+  async function callThroughLostNode(t: TestContext, how: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     const agent = await open(`/ext/${FRONT_DESK.id}/agent`);
     // least_conn breaks ties and counts the pages' short HTTP requests too, so the caller page can land
     // on the agent's node; the test is about a call across nodes, so such a page is opened again.
@@ -89,15 +98,18 @@ describe('the web app behind nginx, on a cluster of three nodes', { skip: missin
     await assertReceivingMedia(caller.page, 'caller');
     await screenshot(caller.page, 'cluster-caller-in-call');
 
-    // A rolling restart reaches the agent's node (issue 9 (c)): the console resumes its peer on another
-    // node through nginx, which takes it over with its call; the call and its media go on.
+    // A rolling restart reaches the agent's node (issue 9 (c)), or it is killed: the console resumes its
+    // peer on another node through nginx, which takes it over with its call (after a kill, from the node
+    // that took it on once the lease ran out); the call and its media go on.
     await recordVideoAdvances(agent.page);
     await recordVideoAdvances(caller.page);
     const stopped = deployment.nodes[agent.node];
     assert.ok(stopped !== undefined);
     const cutAt = Date.now();
-    await stopped.stop();
-    await agent.page.locator('#agent-status', { hasText: 'In a call' }).waitFor({ timeout: 15_000 });
+    await (how === 'SIGTERM' ? stopped.stop() : stopped.kill());
+    await agent.page.locator('#agent-status', { hasText: 'In a call' }).waitFor({ timeout: 20_000 });
+    await agent.page.locator('#connection-banner').waitFor({ state: 'hidden', timeout: 20_000 });
+    t.diagnostic(`${how}: the console was back in the call ${Date.now() - cutAt} ms after the cut`);
     await delay(2_000);
     await assertReceivingMedia(agent.page, 'agent, after its node stopped');
     await assertReceivingMedia(caller.page, 'caller, after the agent node stopped');
@@ -108,7 +120,7 @@ describe('the web app behind nginx, on a cluster of three nodes', { skip: missin
       const stall = await longestStall(page, cutAt);
       // The media goes browser to browser: a node of the signalling server restarting does not touch it.
       t.diagnostic(
-        `(c) ${label}: remote video's longest stall after SIGTERM ${stall?.gapMs ?? 'n/a'} ms, moving again ${stall?.fromBreakMs ?? 'n/a'} ms after the cut`,
+        `(c) ${label}: remote video's longest stall after ${how} ${stall?.gapMs ?? 'n/a'} ms, moving again ${stall?.fromBreakMs ?? 'n/a'} ms after the cut`,
       );
       assert.ok(
         stall === null || stall.gapMs < 1_000,
@@ -121,7 +133,7 @@ describe('the web app behind nginx, on a cluster of three nodes', { skip: missin
       'the caller saw no drop',
     );
     assert.equal(await agent.page.getByText('so the call ended').count(), 0, 'the agent saw no call end');
-    await screenshot(agent.page, 'cluster-agent-after-node-restart');
+    await screenshot(agent.page, `cluster-agent-after-node-${how === 'SIGTERM' ? 'restart' : 'kill'}`);
 
     // Hang-up works afterwards, through the node the agent moved to.
     await agent.page.getByRole('button', { name: 'Hang up' }).click();
@@ -139,5 +151,5 @@ describe('the web app behind nginx, on a cluster of three nodes', { skip: missin
       [],
       'no page errors (a WebSocket closed by the stopping node is logged by Chromium itself)',
     );
-  });
+  }
 });
