@@ -1,5 +1,5 @@
 /**
- * Real `pbx-peers serve --redis-url` processes, each in its own process group (see GroupProcess): start one
+ * Real `pbx-peers serve` processes (nodes of a cluster with `--redis-url`, or single processes), each in its own process group (see GroupProcess): start one
  * and know its URL, `/healthz`, stop it with SIGTERM, kill it with SIGKILL, wait for its exit; free ports and
  * waiting for a port. The cluster tests (ClusterProcesses) and the deployment tests build their nodes with
  * this. Every wait is bounded; whatever a test leaves running is killed when the test process exits.
@@ -24,8 +24,9 @@ export interface Healthz {
 export interface NodeOptions {
   /** Default 0 (a free port). */
   port?: number;
-  redisUrl: string;
-  redisPrefix: string;
+  /** With `redisPrefix`, a node of that cluster; without, a single process. */
+  redisUrl?: string;
+  redisPrefix?: string;
   db: string;
   /** More `serve` flags, e.g. `['--trust-proxy', '127.0.0.1']`. */
   args?: readonly string[];
@@ -58,10 +59,9 @@ export async function startNode(options: NodeOptions): Promise<ClusterNode> {
     'serve',
     '--port',
     String(options.port ?? 0),
-    '--redis-url',
-    options.redisUrl,
-    '--redis-prefix',
-    options.redisPrefix,
+    ...(options.redisUrl === undefined
+      ? []
+      : ['--redis-url', options.redisUrl, '--redis-prefix', options.redisPrefix ?? 'pbx-peers:']),
     '--db',
     options.db,
     ...(options.args ?? []),
