@@ -25,6 +25,7 @@ import {
   CLAIM_CALL,
   DEREGISTER,
   END_CALL,
+  EVENTS_KEPT,
   MOVE_PEER,
   PLACE_CALL,
   REGISTER,
@@ -121,6 +122,9 @@ export class RedisBackend implements SwitchboardBackend {
    * published after the move, for the peer on its way here, must reach it after its kept messages.
    */
   private readonly heldForHandover: PeerMessage[] = [];
+  /** Event numbers seen since the last write (see `sawEvent`). */
+  private readonly unwrittenSeen = new Map<string, number>();
+  private seenWriteScheduled = false;
   /** Peers handed over to another process, and where: what still reaches this one for them goes on. */
   private readonly movedPeers = new Map<string, string>();
 
@@ -485,9 +489,10 @@ export class RedisBackend implements SwitchboardBackend {
     // Subscribed before the script runs, so that no notice of the extension published after it is missed.
     const wasSubscribed = this.subscribed.has(extensionId);
     await this.subscribeTo(extensionId);
-    const reply = await this.fenced(script.adoptNode, extensionId, keyNames, [deadNode]);
+    const seen = (await this.commands.hGet(this.keys.seenEvents(deadNode), extensionId)) ?? '';
+    const reply = await this.fenced(script.adoptNode, extensionId, keyNames, [seen, deadNode]);
     // At the fence: before anything the script published, the peers are here and hear what they missed.
-    const adoption = readAdoption(extensionId, reply);
+    const adoption = readAdoption(extensionId, reply, seen === '' ? undefined : Number(seen));
     if (adoption.orphans.length > 0) this.sink?.adopt(extensionId, adoption.orphans);
     else if (!wasSubscribed && !this.watched.has(extensionId)) this.unwatch(extensionId);
     for (const orphan of adoption.orphans) this.catchUp(extensionId, orphan, adoption);
@@ -499,13 +504,18 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   /**
-   * What an adopted peer may have missed on the extension's channel while its process was dead: an
-   * agent hears each call still ringing (again, perhaps: nothing tells what reached it before the death).
-   * The extension's status it learns from the response to its resume, as any resumed peer does.
+   * What an adopted agent missed on the extension's channel after the last event its process had seen:
+   * those events again (`Adoption.missed`), judged as any notice (it heard the calls that rang before,
+   * see `readAdoption`). When that is not known, each call still ringing (again, perhaps). Any other peer
+   * learns the extension's status from the response to its resume, as every resumed peer does.
    */
   private catchUp(extensionId: string, orphan: Orphan, adoption: Adoption): void {
     if (!orphan.registered) return;
     const to: Audience = { kind: 'peer', peerId: orphan.peerId };
+    if (adoption.missed !== undefined) {
+      for (const notice of adoption.missed) this.handOver(extensionId, to, notice);
+      return;
+    }
     for (const call of adoption.ringing) {
       this.handOver(extensionId, to, {
         kind: 'ringing',
@@ -593,7 +603,33 @@ export class RedisBackend implements SwitchboardBackend {
     const extensionId = this.keys.extensionOfChannel(channel);
     const decoded = decodeAudienceMessage(message);
     if (extensionId === undefined || decoded === undefined) this.dropped(message);
-    else this.handOver(extensionId, decoded.audience, decoded.notice);
+    else {
+      if (decoded.eventNumber !== undefined) this.sawEvent(extensionId, decoded.eventNumber);
+      this.handOver(extensionId, decoded.audience, decoded.notice);
+    }
+  }
+
+  /**
+   * Remembers the last event number handed to this process's registered peers of an extension, and
+   * writes it to Redis a little later, together with others (`seenEvents`): if this process dies, the one
+   * that takes its agents on replays them what came after (see `sweep`).
+   */
+  private sawEvent(extensionId: string, eventNumber: number): void {
+    this.unwrittenSeen.set(extensionId, eventNumber);
+    if (this.seenWriteScheduled) return;
+    this.seenWriteScheduled = true;
+    setTimeout(() => {
+      this.seenWriteScheduled = false;
+      const seen = Object.fromEntries(this.unwrittenSeen);
+      this.unwrittenSeen.clear();
+      const key = this.keys.seenEvents(this.membership.node);
+      this.commands
+        .multi()
+        .hSet(key, seen)
+        .pExpire(key, UNDELIVERED_TTL_MS)
+        .exec()
+        .catch((err: unknown) => this.options.log.warn({ err }, 'could not write the events seen'));
+    }, SEEN_WRITE_DELAY_MS).unref();
   }
 
   /** A message for one of this process's peers, one that moved away, or one on its way here. */
@@ -738,6 +774,8 @@ const MOVED_PEERS_LIMIT = 10_000;
 const SWEEP_INTERVAL_MS = 1000;
 const ADOPTION_POLL_MS = 200;
 const ADOPTION_MARGIN_MS = 1000;
+/** How soon the event numbers seen are written: the events a dead process's agents hear twice at most. */
+const SEEN_WRITE_DELAY_MS = 200;
 
 type ExtensionKey = 'registered' | 'calls' | 'seq' | 'peers' | 'undelivered';
 
@@ -761,10 +799,15 @@ interface Adoption {
   orphans: Orphan[];
   ringing: CallRecord[];
   undelivered: string[];
+  /**
+   * The events for the registered audience after the last one the dead process had seen, in order;
+   * undefined when that is not known (or the kept events do not reach back that far).
+   */
+  missed: Notice[] | undefined;
 }
 
-function readAdoption(extensionId: string, reply: unknown[]): Adoption {
-  const [taken, theirCalls, ringing, undelivered] = reply;
+function readAdoption(extensionId: string, reply: unknown[], seen: number | undefined): Adoption {
+  const [taken, theirCalls, ringing, undelivered, events] = reply;
   const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
   const calls = list(theirCalls).map(parseStoredCall);
   const ringingCalls = list(ringing)
@@ -772,6 +815,9 @@ function readAdoption(extensionId: string, reply: unknown[]): Adoption {
     .sort((a, b) => a.order - b.order);
   const held = list(undelivered);
   const records = list(taken);
+  const missed = missedEvents(list(events), seen);
+  // The agents heard the calls that rang up to `seen`: those still ringing, and those whose end they missed.
+  const heard = missed === undefined ? [] : heardBefore(ringingCalls, missed, seen as number);
   const orphans: Orphan[] = [];
   for (let i = 0; i + 2 < records.length; i += 3) {
     const record = parseStoredRecord(records[i + 1]);
@@ -783,13 +829,42 @@ function readAdoption(extensionId: string, reply: unknown[]): Adoption {
       registered: records[i + 2] === '1',
       ...(record.name === undefined ? {} : { name: record.name }),
       ...(session === undefined ? {} : { session }),
-      announcedCalls: [],
+      announcedCalls: records[i + 2] === '1' ? heard : [],
       settledCalls: [],
       knownStatusSeq: -1,
       kept: [],
     });
   }
-  return { orphans, ringing: ringingCalls, undelivered: held };
+  return { orphans, ringing: ringingCalls, undelivered: held, missed };
+}
+
+/** The kept events numbered after `seen`, in order; undefined unless they surely reach back to it. */
+function missedEvents(events: string[], seen: number | undefined): Notice[] | undefined {
+  if (seen === undefined) return undefined;
+  const numbered = events.flatMap((raw) => {
+    const decoded = decodeAudienceMessage(raw);
+    return decoded?.eventNumber === undefined
+      ? []
+      : [{ number: decoded.eventNumber, notice: decoded.notice }];
+  });
+  // A full list may have lost events after `seen` off its front.
+  const first = numbered[0];
+  if (events.length >= EVENTS_KEPT && (first === undefined || first.number > seen + 1)) return undefined;
+  return numbered.filter((event) => event.number > seen).map((event) => event.notice);
+}
+
+/**
+ * The calls an agent of the dead process had heard ringing and not heard end, when it had seen events up
+ * to `seen`: those ringing now that rang by then, and those whose end it missed but whose ringing it did not.
+ */
+function heardBefore(ringing: CallRecord[], missed: Notice[], seen: number): string[] {
+  const rangSince = new Set(missed.flatMap((notice) => (notice.kind === 'ringing' ? [notice.callId] : [])));
+  const heard = new Set(ringing.filter((call) => call.order <= seen).map((call) => call.callId));
+  for (const notice of missed) {
+    if ((notice.kind === 'claimed' || notice.kind === 'abandoned') && !rangSince.has(notice.callId))
+      heard.add(notice.callId);
+  }
+  return [...heard];
 }
 
 /**

@@ -71,6 +71,11 @@ export class RedisKeys {
     return channel.startsWith(start) ? channel.slice(start.length) : undefined;
   }
 
+  /** The last event number each extension's registered peers on `node` were handed (see `events`). */
+  seenEvents(node: string): string {
+    return `${this.prefix}{cluster}:seen:${node}`;
+  }
+
   /** The extension id in an extension channel's name. */
   extensionOfChannel(channel: string): string | undefined {
     const start = `${this.prefix}ext:{`;

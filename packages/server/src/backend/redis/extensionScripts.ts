@@ -1,5 +1,7 @@
 /** How long undelivered messages for a process are kept: past any lease and sweep of it. */
 export const UNDELIVERED_TTL_MS = 120_000;
+/** How many of an extension's last events for its registered peers are kept (see `events`). */
+export const EVENTS_KEPT = 256;
 
 /**
  * The Lua scripts of the Redis backend's extension operations. Each one is one atomic step that changes
@@ -15,7 +17,10 @@ export const UNDELIVERED_TTL_MS = 120_000;
  * - `peers`: hash, resume token -> JSON `{p: peer id, n: process, name?}`, every peer that may resume
  *   (protocol section 8), written by its process (`RedisBackend.recordResumable`): what another process
  *   needs to take the peer on if its process dies;
- * - `undelivered:<process>`: list, messages for a process that no process listened to (see `TO_NODE`).
+ * - `undelivered:<process>`: list, messages for a process that no process listened to (see `TO_NODE`);
+ * - `events`: list, the last `EVENTS_KEPT` messages for the registered audience, each numbered (`s`)
+ *   from `seq` (a ringing call's with its `order`): what a dead process's agents may have missed since
+ *   the last number that process had seen (see ADOPT_NODE).
  *
  * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process, ARGV[4] a
  * fence token ('' for none). A notice for the registered or unregistered audience is published on the
@@ -46,8 +51,18 @@ end
 const PRELUDE = `${TO_NODE}
 local prefix, ext, self, fence = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if fence ~= '' then redis.call('PUBLISH', prefix .. 'node:' .. self, 'F' .. fence) end
-local function toAudience(audience, notice)
-  redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', cjson.encode({a = audience, n = notice}))
+local function toAudience(audience, notice, order)
+  if audience ~= 'registered' then
+    redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', cjson.encode({a = audience, n = notice}))
+    return
+  end
+  local message = {a = audience, n = notice, s = order or redis.call('INCR', prefix .. '{' .. ext .. '}:seq')}
+  local encoded = cjson.encode(message)
+  redis.call('PUBLISH', prefix .. 'ext:{' .. ext .. '}', encoded)
+  local events = prefix .. '{' .. ext .. '}:events'
+  redis.call('RPUSH', events, encoded)
+  redis.call('LTRIM', events, -${EVENTS_KEPT}, -1)
+  redis.call('PEXPIRE', events, ${UNDELIVERED_TTL_MS})
 end
 local function toPeer(node, peerId, notice, otherNode)
   toNode(node, cjson.encode({e = ext, p = peerId, n = notice, o = otherNode}))
@@ -112,7 +127,7 @@ if ARGV[8] == '1' then
   ringing.name = ARGV[7]
 end
 redis.call('HSET', KEYS[2], ARGV[5], cjson.encode(call))
-toAudience('registered', ringing)
+toAudience('registered', ringing, order)
 return {1, order}
 `;
 
@@ -274,17 +289,17 @@ return {1}
 `;
 
 /**
- * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the dead process.
- * Protocol section 8 for a process that died: the calling process takes on each of its peers that may
+ * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the last event number
+ * the dead process had seen ('' if unknown), [6] the dead process. Protocol section 8 for a process that died: the calling process takes on each of its peers that may
  * resume (has a record in `peers`), absent, for their grace: their records, registrations and parties of
  * calls now name the calling process, and each other party's process hears where they went (`M`). Its
  * other peers get section 6, as in SWEEP_NODE. Reply: {records (token, record JSON, registered 0|1, ...),
- * their calls (JSON as stored now), ringing calls (JSON), undelivered messages}:
+ * their calls (JSON as stored now), ringing calls (JSON), undelivered messages, the kept events}:
  * the messages published to the dead process after it stopped listening, in order, which the calling
  * process hands its new peers before anything this script publishes.
  */
 export const ADOPT_NODE = `${PRELUDE}
-local dead = ARGV[5]
+local dead = ARGV[6]
 local adopted, taken = {}, {}
 local records = redis.call('HGETALL', KEYS[4])
 for i = 1, #records, 2 do
@@ -352,5 +367,7 @@ for i = 1, #calls, 2 do
     if call.answererPeerId == nil then ringing[#ringing + 1] = cjson.encode(call) end
   end
 end
-return {taken, theirCalls, ringing, undelivered}
+local events = {}
+if ARGV[5] ~= '' then events = redis.call('LRANGE', prefix .. '{' .. ext .. '}:events', 0, -1) end
+return {taken, theirCalls, ringing, undelivered, events}
 `;

@@ -7,7 +7,8 @@ import type { OutgoingSignal, SignalRefusal } from '../../core/SwitchboardBacken
  * before it reaches the core: another version of pbx-peers, or a stray publisher on the same prefix,
  * must not be able to crash a process.
  *
- * - Extension channel: JSON `{a: "registered" | "unregistered", n: notice}`.
+ * - Extension channel: JSON `{a: "registered" | "unregistered", n: notice, s?: event number}` (`s` on
+ *   every message for the registered audience, see `extensionScripts.ts`).
  * - Process channel: JSON `{e: extensionId, p: peerId, n: notice, o?: node}` (`o`, on `connected`: the
  *   process holding the answerer), or, for a signal, the text
  *   `S<extensionId>\n<peerId>\n<callId>\n<senderPeerId>\n<senderNode>\n<id as JSON, or nothing>\n<dataJson>`
@@ -96,11 +97,14 @@ function decodePeerMessage(message: string): PeerMessage | undefined {
   return decoded;
 }
 
-export function decodeAudienceMessage(message: string): { audience: Audience; notice: Notice } | undefined {
+export function decodeAudienceMessage(
+  message: string,
+): { audience: Audience; notice: Notice; eventNumber?: number } | undefined {
   const value = parseJson(message);
   if (!isRecord(value) || (value.a !== 'registered' && value.a !== 'unregistered')) return undefined;
   const notice = toNotice(value.n);
-  return notice && { audience: { kind: value.a }, notice };
+  const eventNumber = Number.isSafeInteger(value.s) ? { eventNumber: value.s as number } : {};
+  return notice && { audience: { kind: value.a }, notice, ...eventNumber };
 }
 
 type NoticeReaders = {
