@@ -105,13 +105,14 @@ export interface VideoStall {
 }
 
 /**
- * The longest time the remote video stood still after `breakAt` (the page's and the test's clock are the
- * machine's): by its `currentTime` (`advances`) or by the frames decoded (`frames`).
+ * The longest time the remote video stood still after `breakAt`, by gaps that end by `until` (the page's
+ * and the test's clock are the machine's): by its `currentTime` (`advances`) or by the frames decoded (`frames`).
  */
 export async function longestStall(
   page: Page,
   breakAt: number,
   series: 'advances' | 'frames' = 'advances',
+  until = Number.POSITIVE_INFINITY,
 ): Promise<VideoStall | null> {
   const times = await page.evaluate(
     (name) =>
@@ -125,12 +126,39 @@ export async function longestStall(
     const before = times[i - 1] as number;
     const after = times[i] as number;
     if (after < breakAt) continue;
+    if (after > until) break;
     const gap = after - before;
     if (best === null || gap > best.gapMs) {
       best = { lastBefore: before, firstAfter: after, fromBreakMs: after - breakAt, gapMs: gap };
     }
   }
   return best;
+}
+
+/**
+ * Starts watching the page's rendered text (`document.body.innerText`, every 25 ms) for each of `texts`:
+ * the first moment (the page's `Date.now()`) each one showed goes into `window.__textsSeen`; see
+ * `textsSeen`. For "this never showed" over a stretch of time, not only at the moment of an assertion. A
+ * string, as in `recordVideoAdvances`.
+ */
+export function watchForTexts(page: Page, texts: readonly string[]): Promise<void> {
+  return page.evaluate(`(() => {
+    const texts = ${JSON.stringify(texts)};
+    window.__textsSeen = {};
+    setInterval(() => {
+      const shown = document.body.innerText;
+      for (const text of texts) {
+        if (window.__textsSeen[text] === undefined && shown.includes(text)) window.__textsSeen[text] = Date.now();
+      }
+    }, 25);
+  })()`);
+}
+
+/** The texts `watchForTexts` saw on the page, each with the first moment it showed. */
+export function textsSeen(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(
+    () => (window as unknown as { __textsSeen?: Record<string, number> }).__textsSeen ?? {},
+  );
 }
 
 /**
