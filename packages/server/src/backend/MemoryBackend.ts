@@ -156,6 +156,8 @@ export class MemoryBackend implements SwitchboardBackend {
 
   forgetResumable(): void {}
 
+  keepForAbsent(): void {}
+
   async takeResumable(): Promise<PeerHandover | undefined> {
     return undefined;
   }

@@ -1,8 +1,9 @@
+import type { ServerMessage } from '@pbx-peers/protocol';
 import type { Logger } from 'pino';
 import { settlesWithin } from '../async/settlesWithin.js';
 import type { LocalSession } from '../core/LocalPeer.js';
 import type { Audience, Notice, NoticeSink, Orphan } from '../core/Notice.js';
-import type { PeerHandover, PeerMove } from '../core/PeerHandover.js';
+import type { KeptMessage, PeerHandover, PeerMove } from '../core/PeerHandover.js';
 import type {
   Answerer,
   CallEnding,
@@ -317,9 +318,9 @@ export class RedisBackend implements SwitchboardBackend {
       );
   }
 
-  withdrawResumable(token: string): void {
+  withdrawResumable(extensionId: string, token: string): void {
     this.commands
-      .del(this.keys.resumable(token))
+      .del([this.keys.resumable(token), this.keys.kept(extensionId, token)])
       .catch((err: unknown) => this.options.log.warn({ err }, 'could not withdraw a resumable peer'));
   }
 
@@ -332,15 +333,29 @@ export class RedisBackend implements SwitchboardBackend {
     };
     const peers = this.keys.peers(extensionId);
     const writing = this.commands.multi().hSet(peers, token, JSON.stringify(record));
-    if (previousToken !== undefined) writing.hDel(peers, previousToken);
+    if (previousToken !== undefined)
+      writing.hDel(peers, previousToken).del(this.keys.kept(extensionId, previousToken));
     writing
       .exec()
       .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'could not record a peer'));
   }
 
+  keepForAbsent(extensionId: string, token: string, kept: KeptMessage, graceMs: number): void {
+    const key = this.keys.kept(extensionId, token);
+    this.commands
+      .multi()
+      .rPush(key, JSON.stringify(kept))
+      .pExpire(key, Math.max(1, Math.round(graceMs)))
+      .exec()
+      .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'could not keep a message'));
+  }
+
   forgetResumable(extensionId: string, token: string): void {
     this.commands
+      .multi()
       .hDel(this.keys.peers(extensionId), token)
+      .del(this.keys.kept(extensionId, token))
+      .exec()
       .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'could not forget a peer'));
   }
 
@@ -814,28 +829,40 @@ function readAdoption(extensionId: string, reply: unknown[], seen: number | unde
     .map((raw) => toCallRecord(extensionId, parseStoredCall(raw)))
     .sort((a, b) => a.order - b.order);
   const held = list(undelivered);
-  const records = list(taken);
+  // Four entries per peer taken on: token, record, registered, what was kept for it.
+  const records: unknown[] = Array.isArray(taken) ? taken : [];
   const missed = missedEvents(list(events), seen);
   // The agents heard the calls that rang up to `seen`: those still ringing, and those whose end they missed.
   const heard = missed === undefined ? [] : heardBefore(ringingCalls, missed, seen as number);
   const orphans: Orphan[] = [];
-  for (let i = 0; i + 2 < records.length; i += 3) {
+  for (let i = 0; i + 3 < records.length; i += 4) {
     const record = parseStoredRecord(records[i + 1]);
     if (record === undefined) continue;
     const session = sessionAtDeath(record.p, calls, held);
     orphans.push({
-      token: records[i] as string,
+      token: String(records[i]),
       peerId: record.p,
-      registered: records[i + 2] === '1',
+      registered: records[i + 2] === 1,
       ...(record.name === undefined ? {} : { name: record.name }),
       ...(session === undefined ? {} : { session }),
-      announcedCalls: records[i + 2] === '1' ? heard : [],
+      announcedCalls: records[i + 2] === 1 ? heard : [],
       settledCalls: [],
       knownStatusSeq: -1,
-      kept: [],
+      kept: list(records[i + 3]).flatMap((raw) => parseKept(raw) ?? []),
     });
   }
   return { orphans, ringing: ringingCalls, undelivered: held, missed };
+}
+
+/** A message kept for an absent peer, as `keepForAbsent` wrote it; undefined when unreadable. */
+function parseKept(raw: string): KeptMessage | undefined {
+  const value: unknown = JSON.parse(raw);
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { message, callId, dataJson } = value as Record<string, unknown>;
+  // Written by this version from a message it had built: trusted as such.
+  if (typeof message === 'object' && message !== null) return { message: message as ServerMessage };
+  if (typeof callId === 'string' && typeof dataJson === 'string') return { callId, dataJson };
+  return undefined;
 }
 
 /** The kept events numbered after `seen`, in order; undefined unless they surely reach back to it. */

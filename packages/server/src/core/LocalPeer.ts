@@ -33,6 +33,8 @@ export interface PeerDispatcher {
   taskFailed(peer: LocalPeer, error: unknown): void;
   /** An absent peer was sent more than `KEPT_MESSAGES_LIMIT` messages: its grace ends now. */
   keptTooMany(peer: LocalPeer): void;
+  /** A message was kept for the absent peer. */
+  kept(peer: LocalPeer, message: KeptMessage): void;
 }
 
 /**
@@ -162,11 +164,14 @@ export class LocalPeer implements TaskOwner, PeerView {
     return this.absence !== undefined;
   }
 
-  /** The connection dropped: from now on what is sent to the peer is kept, until it resumes or `stopWaiting`. */
-  leave(cancelGraceTimer: () => void): void {
+  /**
+   * The connection dropped: from now on what is sent to the peer is kept (after `kept`, what was kept for
+   * it elsewhere), until it resumes or `stopWaiting`.
+   */
+  leave(cancelGraceTimer: () => void, kept: readonly KeptMessage[] = []): void {
     this.lastAddress = this.link?.clientAddress;
     this.link = undefined;
-    this.absence = { kept: [], cancelGraceTimer };
+    this.absence = { kept: [...kept], cancelGraceTimer };
   }
 
   /** Ends the absence without a resume; returns whether the peer was absent. */
@@ -239,6 +244,7 @@ export class LocalPeer implements TaskOwner, PeerView {
     const absence = this.absence as Absence;
     if (absence.kept.length >= KEPT_MESSAGES_LIMIT) return this.dispatcher.keptTooMany(this);
     absence.kept.push(message);
+    this.dispatcher.kept(this, message);
   }
 
   taskFailed(error: unknown): void {

@@ -15,7 +15,7 @@ import type { Clock } from './Clock.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
 import { LocalPeer, type LocalSession, type PeerDispatcher, type PeerView } from './LocalPeer.js';
 import type { Audience, Notice, NoticeSink, Orphan } from './Notice.js';
-import type { PeerHandover, PeerMove } from './PeerHandover.js';
+import type { KeptMessage, PeerHandover, PeerMove } from './PeerHandover.js';
 import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
@@ -107,6 +107,10 @@ export class Switchboard {
     detach: (peer, dropped) => this.detachOrLeave(peer, dropped),
     taskFailed: (peer, error) => this.failInternally(peer, error),
     keptTooMany: (peer) => this.stopWaiting(peer),
+    kept: (peer, message) => {
+      if (this.recordsResumable && peer.resumeToken !== undefined)
+        this.deps.backend.keepForAbsent(peer.extensionId, peer.resumeToken, message, this.deps.resumeGraceMs);
+    },
   };
 
   constructor(private readonly deps: SwitchboardDependencies) {
@@ -397,7 +401,7 @@ export class Switchboard {
         if (callId !== undefined) this.cancelRingTimer(callId);
         const handover = peer.handOver();
         this.resumable.delete(token);
-        this.deps.backend.withdrawResumable(token);
+        this.deps.backend.withdrawResumable(extensionId, token);
         this.forget(peer);
         resolve(handover);
       });
@@ -445,7 +449,7 @@ export class Switchboard {
       this.peersById.set(handover.peerId, peer);
       this.addLocal(peer);
       this.restartRingTimer(peer);
-      void this.leave(peer);
+      void this.leave(peer, handover.kept);
     }
   }
 
@@ -625,9 +629,12 @@ export class Switchboard {
   }
 
   /** The peer is absent from now on, for the grace; settles once other processes can find it. */
-  private leave(peer: LocalPeer): Promise<void> {
+  private leave(peer: LocalPeer, kept?: readonly KeptMessage[]): Promise<void> {
     const { resumeGraceMs, clock, backend } = this.deps;
-    peer.leave(clock.setTimer(() => this.stopWaiting(peer), resumeGraceMs));
+    peer.leave(
+      clock.setTimer(() => this.stopWaiting(peer), resumeGraceMs),
+      kept,
+    );
     if (peer.resumeToken === undefined) return Promise.resolve();
     return backend.offerResumable(peer.extensionId, peer.resumeToken, resumeGraceMs);
   }
@@ -635,7 +642,8 @@ export class Switchboard {
   /** The grace of an absent peer ends without a resume: section 6, reason `dropped`. */
   private stopWaiting(peer: LocalPeer): void {
     if (!peer.stopWaiting()) return;
-    if (peer.resumeToken !== undefined) this.deps.backend.withdrawResumable(peer.resumeToken);
+    if (peer.resumeToken !== undefined)
+      this.deps.backend.withdrawResumable(peer.extensionId, peer.resumeToken);
     peer.queue.push(() => this.detach(peer));
   }
 

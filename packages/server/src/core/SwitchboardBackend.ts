@@ -1,6 +1,6 @@
 import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
 import type { NoticeSink } from './Notice.js';
-import type { PeerHandover } from './PeerHandover.js';
+import type { KeptMessage, PeerHandover } from './PeerHandover.js';
 
 /**
  * The state every server process of an extension must agree on, and the delivery of notices between
@@ -165,7 +165,12 @@ export interface SwitchboardBackend {
    */
   offerResumable(extensionId: string, token: string, graceMs: number): Promise<void>;
   /** It may not any more (it resumed here, was handed over, or its grace ended). */
-  withdrawResumable(token: string): void;
+  withdrawResumable(extensionId: string, token: string): void;
+  /**
+   * A message kept for the absent peer of `token` (in order): should this process die, the one that
+   * takes the peer on sends it too. Gone with the token (a resume, `withdrawResumable`, `forgetResumable`).
+   */
+  keepForAbsent(extensionId: string, token: string, kept: KeptMessage, graceMs: number): void;
   /**
    * The peer of this process that `resume.token` resumes (attached or absent), so that, should this
    * process die, another can take it on, absent, for its grace (`NoticeSink.adopt`). Called again with

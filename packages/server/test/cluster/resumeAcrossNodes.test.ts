@@ -179,6 +179,24 @@ describe('cluster: resuming on another node', () => {
     await client.expectSilence(300);
   });
 
+  it('a peer already away when its node is killed keeps what was kept for it there, then what came after', async () => {
+    const agent = await cluster.agent(0, FRONT, 'agent on node 1');
+    const caller = await cluster.peer(1, FRONT.id, 'caller on node 2');
+    const callId = await connectCall(caller, agent);
+    const token = tokenOf(agent);
+    await agent.terminate();
+    await delay(150);
+    caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'kept on node 1' });
+    await delay(300);
+    await cluster.kill(0);
+    caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'after the kill' });
+    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
+    assert.equal(reply.resumed, true);
+    assert.deepEqual(await client.next(), { type: 'signal', callId, data: 'kept on node 1' });
+    assert.deepEqual(await client.next(), { type: 'signal', callId, data: 'after the kill' });
+    await signalBothWays(client, caller, callId);
+  });
+
   it('nobody comes back: once the grace ends on the node that took it on, the other party hears `dropped`', async (t) => {
     const agent = await cluster.agent(1, FRONT, 'agent on node 2');
     const caller = await cluster.peer(0, FRONT.id, 'caller on node 1');

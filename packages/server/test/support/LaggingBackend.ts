@@ -154,6 +154,7 @@ class LaggingNode implements SwitchboardBackend {
   withdrawResumable(): void {}
   recordResumable(): void {}
   forgetResumable(): void {}
+  keepForAbsent(): void {}
   async takeResumable(): Promise<undefined> {
     return undefined;
   }

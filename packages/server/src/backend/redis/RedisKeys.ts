@@ -24,6 +24,11 @@ export class RedisKeys {
     return `${this.prefix}{${extensionId}}:peers`;
   }
 
+  /** What was kept for the absent peer of a resume token, in order (see `keepForAbsent`). */
+  kept(extensionId: string, token: string): string {
+    return `${this.prefix}{${extensionId}}:kept:${token}`;
+  }
+
   /** Messages for process `node` that no process listened to (see `extensionScripts.ts`). */
   undelivered(extensionId: string, node: string): string {
     return `${this.prefix}{${extensionId}}:undelivered:${node}`;

@@ -293,7 +293,8 @@ return {1}
  * the dead process had seen ('' if unknown), [6] the dead process. Protocol section 8 for a process that died: the calling process takes on each of its peers that may
  * resume (has a record in `peers`), absent, for their grace: their records, registrations and parties of
  * calls now name the calling process, and each other party's process hears where they went (`M`). Its
- * other peers get section 6, as in SWEEP_NODE. Reply: {records (token, record JSON, registered 0|1, ...),
+ * other peers get section 6, as in SWEEP_NODE. Reply: {records (token, record JSON, registered 0|1,
+ * what was kept for it while it was away there (see `keepForAbsent`), ...),
  * their calls (JSON as stored now), ringing calls (JSON), undelivered messages, the kept events}:
  * the messages published to the dead process after it stopped listening, in order, which the calling
  * process hands its new peers before anything this script publishes.
@@ -312,6 +313,7 @@ for i = 1, #records, 2 do
     taken[#taken + 1] = records[i]
     taken[#taken + 1] = encoded
     taken[#taken + 1] = redis.call('HGET', KEYS[1], record.p) == dead and 1 or 0
+    taken[#taken + 1] = redis.call('LRANGE', prefix .. '{' .. ext .. '}:kept:' .. records[i], 0, -1)
   end
 end
 local undelivered = redis.call('LRANGE', KEYS[5], 0, -1)
