@@ -20,9 +20,12 @@ import type {
   StatusReading,
   SwitchboardBackend,
 } from '../core/SwitchboardBackend.js';
-import { ClusterMembership, type RedisTrouble } from './redis/ClusterMembership.js';
 import {
-  ADOPT_NODE,
+  ClusterMembership,
+  DEFAULT_SWEEP_INTERVAL_MS,
+  type RedisTrouble,
+} from './redis/ClusterMembership.js';
+import {
   CLAIM_CALL,
   DEREGISTER,
   END_CALL,
@@ -83,7 +86,6 @@ const script = {
   endCall: new RedisScript(END_CALL),
   relaySignal: new RedisScript(RELAY_SIGNAL),
   sweepNode: new RedisScript(SWEEP_NODE),
-  adoptNode: new RedisScript(ADOPT_NODE),
   movePeer: new RedisScript(MOVE_PEER),
 };
 
@@ -341,13 +343,18 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   keepForAbsent(extensionId: string, token: string, kept: KeptMessage, graceMs: number): void {
-    const key = this.keys.kept(extensionId, token);
-    this.commands
+    this.append(this.keys.kept(extensionId, token), JSON.stringify(kept), graceMs).catch((err: unknown) =>
+      this.options.log.warn({ err, extensionId }, 'could not keep a message'),
+    );
+  }
+
+  /** Appends to a list that expires `ttlMs` after its last append. */
+  private async append(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.commands
       .multi()
-      .rPush(key, JSON.stringify(kept))
-      .pExpire(key, Math.max(1, Math.round(graceMs)))
-      .exec()
-      .catch((err: unknown) => this.options.log.warn({ err, extensionId }, 'could not keep a message'));
+      .rPush(key, value)
+      .pExpire(key, Math.max(1, Math.round(ttlMs)))
+      .exec();
   }
 
   forgetResumable(extensionId: string, token: string): void {
@@ -383,7 +390,7 @@ export class RedisBackend implements SwitchboardBackend {
    * or is gone: at most a lease and two sweeps, the time the others take to notice the death.
    */
   private async adopterOf(extensionId: string, token: string, dead: string): Promise<string | undefined> {
-    const until = Date.now() + this.options.leaseMs + 2 * SWEEP_INTERVAL_MS + ADOPTION_MARGIN_MS;
+    const until = Date.now() + this.options.leaseMs + 2 * DEFAULT_SWEEP_INTERVAL_MS + ADOPTION_MARGIN_MS;
     while (Date.now() < until) {
       const holder = await this.holderOfRecord(extensionId, token);
       if (holder !== dead) return holder;
@@ -492,20 +499,20 @@ export class RedisBackend implements SwitchboardBackend {
 
   /**
    * Protocol section 8, or else section 6, for the peers a dead process held in one extension: with
-   * resuming on here, this process takes on those that may resume (`ADOPT_NODE`), absent, and hands them
+   * resuming on here, this process takes on those that may resume (`SWEEP_NODE`), absent, and hands them
    * the messages that reached nobody since the death; the others end.
    */
   private async sweep(deadNode: string, extensionId: string): Promise<void> {
     const keyNames: ExtensionKey[] = ['registered', 'calls', 'seq', 'peers', 'undelivered'];
     if (this.sink?.adopts !== true) {
-      await this.run(script.sweepNode, extensionId, keyNames, ['', deadNode]);
+      await this.run(script.sweepNode, extensionId, keyNames, ['', '', '0', deadNode]);
       return;
     }
     // Subscribed before the script runs, so that no notice of the extension published after it is missed.
     const wasSubscribed = this.subscribed.has(extensionId);
     await this.subscribeTo(extensionId);
     const seen = (await this.commands.hGet(this.keys.seenEvents(deadNode), extensionId)) ?? '';
-    const reply = await this.fenced(script.adoptNode, extensionId, keyNames, [seen, deadNode]);
+    const reply = await this.fenced(script.sweepNode, extensionId, keyNames, [seen, '1', deadNode]);
     // At the fence: before anything the script published, the peers are here and hear what they missed.
     const adoption = readAdoption(extensionId, reply, seen === '' ? undefined : Number(seen));
     if (adoption.orphans.length > 0) this.sink?.adopt(extensionId, adoption.orphans);
@@ -558,12 +565,7 @@ export class RedisBackend implements SwitchboardBackend {
         this.relaySignal(extensionId, { ...signal, toPeerId: peerId }).catch(failed);
       } else if (node !== undefined) {
         const held = this.keys.undelivered(extensionId, node);
-        this.commands
-          .multi()
-          .rPush(held, encodePeerMessage(message))
-          .pExpire(held, UNDELIVERED_TTL_MS)
-          .exec()
-          .catch(failed);
+        this.append(held, encodePeerMessage(message), UNDELIVERED_TTL_MS).catch(failed);
       }
     }
   }
@@ -785,8 +787,6 @@ const FENCE_TIMEOUT_MS = 2000;
 /** How long a resume on this process waits for the process holding the peer to hand it over. */
 const HANDOVER_TIMEOUT_MS = 3000;
 const MOVED_PEERS_LIMIT = 10_000;
-/** As `ClusterMembership`'s default. */
-const SWEEP_INTERVAL_MS = 1000;
 const ADOPTION_POLL_MS = 200;
 const ADOPTION_MARGIN_MS = 1000;
 /** How soon the event numbers seen are written: the events a dead process's agents hear twice at most. */
@@ -809,7 +809,7 @@ function parseStoredRecord(raw: unknown): StoredRecord | undefined {
   return { p, n, ...(typeof name === 'string' ? { name } : {}) };
 }
 
-/** The reply of ADOPT_NODE, read. */
+/** The reply of SWEEP_NODE taking peers on, read. */
 interface Adoption {
   orphans: Orphan[];
   ringing: CallRecord[];
@@ -829,6 +829,8 @@ function readAdoption(extensionId: string, reply: unknown[], seen: number | unde
     .map((raw) => toCallRecord(extensionId, parseStoredCall(raw)))
     .sort((a, b) => a.order - b.order);
   const held = list(undelivered);
+  // Decoded once: what each peer taken on missed winds its session back (`sessionAtDeath`).
+  const heldForPeers = held.flatMap((message) => decodePeerMessages(message) ?? []);
   // Four entries per peer taken on: token, record, registered, what was kept for it.
   const records: unknown[] = Array.isArray(taken) ? taken : [];
   const missed = missedEvents(list(events), seen);
@@ -838,7 +840,7 @@ function readAdoption(extensionId: string, reply: unknown[], seen: number | unde
   for (let i = 0; i + 3 < records.length; i += 4) {
     const record = parseStoredRecord(records[i + 1]);
     if (record === undefined) continue;
-    const session = sessionAtDeath(record.p, calls, held);
+    const session = sessionAtDeath(record.p, calls, heldForPeers);
     orphans.push({
       token: String(records[i]),
       peerId: record.p,
@@ -904,11 +906,9 @@ function heardBefore(ringing: CallRecord[], missed: Notice[], seen: number): str
 function sessionAtDeath(
   peerId: string,
   calls: StoredCall[],
-  undelivered: string[],
+  undelivered: PeerMessage[],
 ): LocalSession | undefined {
-  const missed = undelivered
-    .flatMap((message) => decodePeerMessages(message) ?? [])
-    .filter((message) => message.peerId === peerId);
+  const missed = undelivered.filter((message) => message.peerId === peerId);
   const missedEnd = missed.find((message) => message.notice.kind === 'disconnected');
   const missedConnected = missed.find((message) => message.notice.kind === 'connected');
   if (missedEnd !== undefined) {

@@ -41,28 +41,26 @@ describe('cluster: resuming on another node', () => {
     await deleteRedisKeys(prefix);
   });
 
-  const resumeOn = async (n: number, token: string, label: string) => {
+  /** A new connection on node `n` resumes `peer` (with the token of its last `init`): the same peer. */
+  const resumeAs = async (n: number, peer: WireClient, label: string) => {
     const client = await WireClient.connect(cluster.node(n).wsUrl(FRONT.id), { label });
     clients.push(client);
-    const reply = await client.initResuming(token, ADOPTED_WITHIN_MS);
-    return { client, reply };
+    const reply = await client.initResuming(peer.lastInit?.resumeToken as string, ADOPTED_WITHIN_MS);
+    assert.equal(reply.resumed, true, `${label}: ${JSON.stringify(reply)}`);
+    assert.equal(reply.peerId, peer.peerId);
+    return client;
   };
-
-  const tokenOf = (client: WireClient) => client.lastInit?.resumeToken as string;
 
   it('a dropped agent resumes on a third node: same peer, kept signals, then the call goes on both ways', async () => {
     const agent = await cluster.agent(0, FRONT, 'agent on node 1');
     const caller = await cluster.peer(1, FRONT.id, 'caller on node 2');
     const callId = await connectCall(caller, agent);
-    const token = tokenOf(agent);
     await agent.terminate();
     await delay(150);
     for (let i = 0; i < 3; i++)
       caller.send({ type: 'signal', peerId: caller.peerId, callId, data: { away: i } });
     await delay(100);
-    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
-    assert.equal(reply.resumed, true);
-    assert.equal(reply.peerId, agent.peerId);
+    const client = await resumeAs(2, agent, 'agent on node 3');
     for (let i = 0; i < 3; i++)
       assert.deepEqual(await client.next(), { type: 'signal', callId, data: { away: i } });
     // Signals both ways after the move, then the caller hangs up and the agent, on its new node, hears it.
@@ -83,14 +81,11 @@ describe('cluster: resuming on another node', () => {
     const agent = await cluster.agent(2, FRONT, 'agent on node 3');
     const caller = await cluster.peer(0, FRONT.id, 'caller on node 1');
     const callId = await connectCall(caller, agent);
-    const token = tokenOf(agent);
     const stopped = cluster.node(2).stop();
     assert.equal((await agent.closed(5_000)).code, 1012);
     const startedAt = Date.now();
-    const { client, reply } = await resumeOn(1, token, 'agent on node 2');
+    const client = await resumeAs(1, agent, 'agent on node 2');
     t.diagnostic(`resumed on another node ${Date.now() - startedAt} ms after its node closed it`);
-    assert.equal(reply.resumed, true);
-    assert.equal(reply.peerId, agent.peerId);
     const exit = await stopped;
     assert.equal(exit.code, 0);
     await signalBothWays(client, caller, callId);
@@ -117,15 +112,12 @@ describe('cluster: resuming on another node', () => {
     // Straight to the agent's node once the call connected: those after the kill reach nobody there.
     caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'before the kill' });
     assert.deepEqual(await agent.next(), { type: 'signal', callId, data: 'before the kill' });
-    const token = tokenOf(agent);
     await cluster.kill(0);
     for (let i = 0; i < 3; i++)
       caller.send({ type: 'signal', peerId: caller.peerId, callId, data: { away: i } });
     const startedAt = Date.now();
-    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
+    const client = await resumeAs(2, agent, 'agent on node 3');
     t.diagnostic(`resumed ${Date.now() - startedAt} ms after the kill`);
-    assert.equal(reply.resumed, true);
-    assert.equal(reply.peerId, agent.peerId);
     for (let i = 0; i < 3; i++)
       assert.deepEqual(await client.next(), { type: 'signal', callId, data: { away: i } });
     await signalBothWays(client, caller, callId);
@@ -138,14 +130,11 @@ describe('cluster: resuming on another node', () => {
     const caller = await cluster.peer(0, FRONT.id, 'caller on node 1');
     const callId = await placeCall(caller, 'Ann');
     await agent.nextMatching(isSessionEvent('ringing', callId));
-    const token = tokenOf(caller);
     await cluster.kill(0);
     // Answered before anyone noticed the death: the `connected` reaches nobody, and is kept.
     const answered = await agent.request({ type: 'answer', peerId: agent.peerId, callId });
     assert.equal(answered.status, 'connected');
-    const { client, reply } = await resumeOn(2, token, 'caller on node 3');
-    assert.equal(reply.resumed, true);
-    assert.equal(reply.peerId, caller.peerId);
+    const client = await resumeAs(2, caller, 'caller on node 3');
     assert.deepEqual(await client.next(), sessionEvent('connected', callId));
     await agent.nextMatching(isSessionEvent('claimed', callId));
     client.send({ type: 'signal', peerId: client.peerId, callId, data: 'offer' });
@@ -156,7 +145,6 @@ describe('cluster: resuming on another node', () => {
 
   it("what rang and stopped ringing while the agent's node lay dead reaches the resumed agent, once", async () => {
     const agent = await cluster.agent(0, FRONT, 'agent on node 1');
-    const token = tokenOf(agent);
     const first = await cluster.peer(1, FRONT.id, 'first caller on node 2');
     const given = await placeCall(first, 'Abe');
     await agent.nextMatching(isSessionEvent('ringing', given));
@@ -167,8 +155,7 @@ describe('cluster: resuming on another node', () => {
     await first.request({ type: 'end', peerId: first.peerId, callId: given });
     const second = await cluster.peer(1, FRONT.id, 'second caller on node 2');
     const callId = await placeCall(second, 'Bea');
-    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
-    assert.equal(reply.resumed, true);
+    const client = await resumeAs(2, agent, 'agent on node 3');
     // Exactly what it missed, in order: not the first call's `ringing` again.
     assert.deepEqual(await client.next(), sessionEvent('abandoned', given));
     assert.deepEqual(await client.next(), sessionEvent('ringing', callId, { name: 'Bea' }));
@@ -183,15 +170,13 @@ describe('cluster: resuming on another node', () => {
     const agent = await cluster.agent(0, FRONT, 'agent on node 1');
     const caller = await cluster.peer(1, FRONT.id, 'caller on node 2');
     const callId = await connectCall(caller, agent);
-    const token = tokenOf(agent);
     await agent.terminate();
     await delay(150);
     caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'kept on node 1' });
     await delay(300);
     await cluster.kill(0);
     caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'after the kill' });
-    const { client, reply } = await resumeOn(2, token, 'agent on node 3');
-    assert.equal(reply.resumed, true);
+    const client = await resumeAs(2, agent, 'agent on node 3');
     assert.deepEqual(await client.next(), { type: 'signal', callId, data: 'kept on node 1' });
     assert.deepEqual(await client.next(), { type: 'signal', callId, data: 'after the kill' });
     await signalBothWays(client, caller, callId);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { allSilent } from '../support/allSilent.js';
-import { answerCall, connectCall, placeCall } from '../support/calls.js';
+import { answerCall, connectCall, hangUp, placeCall, signalBothWays } from '../support/calls.js';
 import { OFFLINE, READY } from '../support/expectedMessages.js';
 import { BACK, FRONT } from '../support/extensions.js';
 import { LaggingBackend } from '../support/LaggingBackend.js';
@@ -223,19 +223,8 @@ describe('§5 peers and extensions', () => {
     assert.deepEqual(await agent.next(), OFFLINE);
     assert.deepEqual(await caller.next(), OFFLINE);
 
-    caller.send({ type: 'signal', peerId: caller.peerId, callId, data: 'to agent' });
-    assert.deepEqual(await agent.next(), { type: 'signal', callId, data: 'to agent' });
-    agent.send({ type: 'signal', peerId: agent.peerId, callId, data: 'to caller' });
-    assert.deepEqual(await caller.next(), { type: 'signal', callId, data: 'to caller' });
-
-    await caller.request({ type: 'end', peerId: caller.peerId, callId });
-    assert.deepEqual(await agent.next(), {
-      type: 'event',
-      topic: 'session',
-      status: 'disconnected',
-      callId,
-      reason: 'hangup',
-    });
+    await signalBothWays(caller, agent, callId);
+    await hangUp(caller, agent, callId);
     await silent(agent, caller);
   });
 

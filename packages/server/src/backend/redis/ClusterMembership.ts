@@ -44,6 +44,8 @@ export interface MembershipHooks {
 }
 
 const SWEEP_LOCK_MS = 30_000;
+/** How often the leases of the others are checked, unless `sweepIntervalMs` says otherwise. */
+export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 
 /**
  * This process's membership of the cluster: a lease in Redis renewed by heartbeats, the epoch that
@@ -86,7 +88,7 @@ export class ClusterMembership {
 
   async start(): Promise<void> {
     await this.joinAs(this.incarnation);
-    const { leaseMs, sweepIntervalMs = 1000 } = this.options;
+    const { leaseMs, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = this.options;
     this.every(Math.min(leaseMs / 3, 1000), () => this.renew());
     this.every(Math.min(250, this.unreachableAfterMs / 4), () => this.checkReachable());
     this.every(sweepIntervalMs, () => this.sweepDeadNodes());

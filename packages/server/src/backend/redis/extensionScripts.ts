@@ -20,7 +20,7 @@ export const EVENTS_KEPT = 256;
  * - `undelivered:<process>`: list, messages for a process that no process listened to (see `TO_NODE`);
  * - `events`: list, the last `EVENTS_KEPT` messages for the registered audience, each numbered (`s`)
  *   from `seq` (a ringing call's with its `order`): what a dead process's agents may have missed since
- *   the last number that process had seen (see ADOPT_NODE).
+ *   the last number that process had seen (see SWEEP_NODE).
  *
  * ARGV[1] is the key and channel prefix, ARGV[2] the extension id, ARGV[3] the calling process, ARGV[4] a
  * fence token ('' for none). A notice for the registered or unregistered audience is published on the
@@ -36,7 +36,7 @@ export const EVENTS_KEPT = 256;
 /**
  * Publishes to a process's channel. When no process listens there (it died, and is not swept yet), the
  * message is kept in the extension's list of undelivered messages for that process, for the process that
- * takes its peers on (protocol section 8; see ADOPT_NODE). ARGV[1] and [2] must be prefix and extension.
+ * takes its peers on (protocol section 8; see SWEEP_NODE). ARGV[1] and [2] must be prefix and extension.
  */
 const TO_NODE = `
 local function toNode(node, payload)
@@ -210,49 +210,6 @@ return {1}
 `;
 
 /**
- * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the dead process. Does
- * for each of its peers in this extension what protocol section 6 says for a closed connection: its
- * registrations end (the extension may go offline), a ringing call it placed is abandoned, a connected
- * call's other party hears `disconnected` with reason `dropped`; its peers can no longer resume.
- * Idempotent. Reply: {}.
- */
-export const SWEEP_NODE = `${PRELUDE}
-local dead = ARGV[5]
-local records = redis.call('HGETALL', KEYS[4])
-for i = 1, #records, 2 do
-  if cjson.decode(records[i + 1]).n == dead then redis.call('HDEL', KEYS[4], records[i]) end
-end
-redis.call('DEL', KEYS[5])
-local registered = redis.call('HGETALL', KEYS[1])
-local removed = 0
-for i = 1, #registered, 2 do
-  if registered[i + 1] == dead then
-    redis.call('HDEL', KEYS[1], registered[i])
-    removed = removed + 1
-  end
-end
-if removed > 0 and redis.call('HLEN', KEYS[1]) == 0 then
-  toAudience('unregistered', {kind = 'extension', status = 'offline', seq = redis.call('INCR', KEYS[3])})
-end
-local calls = redis.call('HGETALL', KEYS[2])
-for i = 1, #calls, 2 do
-  local callId, call = calls[i], cjson.decode(calls[i + 1])
-  if call.callerNode == dead then
-    redis.call('HDEL', KEYS[2], callId)
-    if call.answererPeerId == nil then
-      toAudience('registered', {kind = 'abandoned', callId = callId})
-    elseif call.answererNode ~= dead then
-      toPeer(call.answererNode, call.answererPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
-    end
-  elseif call.answererNode == dead then
-    redis.call('HDEL', KEYS[2], callId)
-    toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
-  end
-end
-return {}
-`;
-
-/**
  * KEYS registered, calls, peers; ARGV[5] peer id, [6] its call id or '', [7] the process it moves to (a
  * resume there, protocol section 8), [8] its resume token. Its registration, its party of the call and
  * its record now name that process, and the other party's process hears where it went (`M` message), so
@@ -290,22 +247,31 @@ return {1}
 
 /**
  * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the last event number
- * the dead process had seen ('' if unknown), [6] the dead process. Protocol section 8 for a process that died: the calling process takes on each of its peers that may
- * resume (has a record in `peers`), absent, for their grace: their records, registrations and parties of
- * calls now name the calling process, and each other party's process hears where they went (`M`). Its
- * other peers get section 6, as in SWEEP_NODE. Reply: {records (token, record JSON, registered 0|1,
- * what was kept for it while it was away there (see `keepForAbsent`), ...),
- * their calls (JSON as stored now), ringing calls (JSON), undelivered messages, the kept events}:
- * the messages published to the dead process after it stopped listening, in order, which the calling
- * process hands its new peers before anything this script publishes.
+ * the dead process had seen ('' if unknown), [6] '1' when the calling process takes peers on, else '0',
+ * [7] the dead process. Idempotent.
+ *
+ * Taking peers on (protocol section 8): the calling process takes on each of the dead one's peers that
+ * may resume (has a record in `peers`), absent, for their grace: their records, registrations and parties
+ * of calls now name the calling process, and each other party's process hears where they went (`M`).
+ * Without, their records are dropped. Every other peer of the dead process gets what section 6 says for a
+ * closed connection: its registrations end (the extension may go offline), a ringing call it placed is
+ * abandoned, a connected call's other party hears `disconnected` with reason `dropped`.
+ *
+ * Reply: {records (token, record JSON, registered 0|1, what was kept for it while it was away there (see
+ * `keepForAbsent`), ...), their calls (JSON as stored now), ringing calls (JSON), undelivered messages,
+ * the kept events}: the undelivered messages are those published to the dead process after it stopped
+ * listening, in order, which the calling process hands its new peers before anything this script
+ * publishes.
  */
-export const ADOPT_NODE = `${PRELUDE}
-local dead = ARGV[6]
+export const SWEEP_NODE = `${PRELUDE}
+local dead, adopting = ARGV[7], ARGV[6] == '1'
 local adopted, taken = {}, {}
 local records = redis.call('HGETALL', KEYS[4])
 for i = 1, #records, 2 do
   local record = cjson.decode(records[i + 1])
-  if record.n == dead then
+  if record.n == dead and not adopting then
+    redis.call('HDEL', KEYS[4], records[i])
+  elseif record.n == dead then
     record.n = self
     local encoded = cjson.encode(record)
     redis.call('HSET', KEYS[4], records[i], encoded)
