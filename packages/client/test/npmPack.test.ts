@@ -5,18 +5,15 @@
  * installed package, and `tsc` type-checks a TypeScript file against the installed declarations.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { RunningServer } from '../../server/src/startServer.js';
 import type { SqliteExtensionStore } from '../../server/src/store/SqliteExtensionStore.js';
+import { runProcess } from '../../server/test/support/cliProcess.js';
 import { startServerWithExtensions } from '../../server/test/support/startServerWithExtensions.js';
-
-const run = promisify(execFile);
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const TSC = join(REPO, 'node_modules', '.bin', 'tsc');
@@ -39,21 +36,13 @@ async function step(
   cwd: string,
   timeoutMs: number,
 ): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await run(command, args, {
-      cwd,
-      timeout: timeoutMs,
-      env: cleanEnvironment(),
-      maxBuffer: 16 << 20,
-    });
-  } catch (error) {
-    const {
-      stdout = '',
-      stderr = '',
-      message,
-    } = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`${command} ${args.join(' ')} (in ${cwd}) failed: ${message}\n${stdout}\n${stderr}`);
+  const result = await runProcess(command, args, cleanEnvironment(), timeoutMs, cwd);
+  if (result.code !== 0) {
+    throw new Error(
+      `${command} ${args.join(' ')} (in ${cwd}) exited with ${result.code}\n${result.stdout}\n${result.stderr}`,
+    );
   }
+  return result;
 }
 
 /** The script the test runs with plain `node` in the empty folder: a whole call, printed as one JSON line. */
@@ -235,9 +224,10 @@ describe('npm pack of @pbx-peers/client', { timeout: 90_000 }, () => {
     );
 
     ({ server, store } = await startServerWithExtensions([EXTENSION]));
-    const url = `${server.url.replace(/^http/, 'ws')}/peers/${EXTENSION.id}`;
+    const peersBase = `${server.url.replace(/^http/, 'ws')}/peers`;
+    const url = `${peersBase}/${EXTENSION.id}`;
+    const unknownUrl = `${peersBase}/no-such-extension`;
     await writeFile(join(app, 'call.mjs'), CALL_SCRIPT);
-    const unknownUrl = `${server.url.replace(/^http/, 'ws')}/peers/no-such-extension`;
     const { stdout } = await step(
       process.execPath,
       ['call.mjs', url, EXTENSION.password, unknownUrl],

@@ -29,15 +29,16 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv(), cw
   return spawn(process.execPath, [CLI_PATH, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** Runs any command to completion, collecting its output. */
+/** Runs any command to completion, collecting its output; `cwd` by default this process's. */
 export function runProcess(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = COMMAND_TIMEOUT_MS,
+  cwd?: string,
 ): Promise<CliResult> {
   return collect(
-    spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }),
+    spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] }),
     `${command} ${args.join(' ')}`,
     timeoutMs,
   );
