@@ -4,8 +4,8 @@ import { defineConfig, type Plugin } from 'vite';
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 /**
- * The web app: three pages built to `dist/` (served by packages/server at `/ext/<id>`, `/ext/<id>/agent`
- * and for unknown extensions), their scripts and styles under `dist/assets/` with hashed names.
+ * The web app: four pages built to `dist/` (served by packages/server at `/ext/<id>`, `/ext/<id>/agent`,
+ * for unknown extensions and at `/`), their scripts and styles under `dist/assets/` with hashed names.
  * No inline scripts or styles are emitted, so the pages work under the server's strict CSP.
  */
 export default defineConfig({
@@ -24,6 +24,7 @@ export default defineConfig({
         caller: here('caller.html'),
         agent: here('agent.html'),
         'not-found': here('not-found.html'),
+        home: here('home.html'),
       },
       // The code both pages share (the SDK, media, the peer connection) in one cached chunk.
       output: { chunkFileNames: 'assets/shared-[hash].js' },

@@ -9,7 +9,7 @@ import { type IceServerSettings, iceServersForBrowser } from './iceServersForBro
 
 export interface WebRoutesOptions {
   store: ExtensionStore;
-  /** The web app's build output (caller.html, agent.html, not-found.html, assets/). */
+  /** The web app's build output (caller.html, agent.html, not-found.html, home.html, assets/). */
   webRoot: string;
   ice: IceServerSettings;
   log: Logger;
@@ -41,7 +41,18 @@ const PAGE_HEADERS = {
   'permissions-policy': 'camera=(self), microphone=(self), geolocation=()',
 };
 
-type Page = 'caller.html' | 'agent.html' | 'not-found.html';
+type Page = 'caller.html' | 'agent.html' | 'not-found.html' | 'home.html';
+
+/**
+ * Where `/ext/<id>/` and `/ext/<id>/agent/` (a trailing slash, as people type and some links have) go: the
+ * page without it, its query kept. The id is encoded again, so the Location is always a path of this
+ * server (`/ext/...`, never `//host`) and nothing of the request reaches the header unescaped.
+ */
+export function pageWithoutSlash(extensionId: string, agent: boolean, url: string): string {
+  const queryAt = url.indexOf('?');
+  const query = queryAt === -1 ? '' : url.slice(queryAt);
+  return `/ext/${encodeURIComponent(extensionId)}${agent ? '/agent' : ''}${query}`;
+}
 
 /** The caller page, the agent console, their assets, and the small JSON API they use. */
 export async function registerWebRoutes(app: FastifyInstance, options: WebRoutesOptions): Promise<void> {
@@ -79,6 +90,14 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRoutes
 
   app.get<{ Params: { extensionId: string } }>('/ext/:extensionId', servePage('caller.html'));
   app.get<{ Params: { extensionId: string } }>('/ext/:extensionId/agent', servePage('agent.html'));
+  // A short page saying what this server is and where its pages are, instead of a JSON 404.
+  app.get('/', async (_request, reply) => sendPage(reply, 'home.html'));
+  app.get<{ Params: { extensionId: string } }>('/ext/:extensionId/', async (request, reply) =>
+    reply.redirect(pageWithoutSlash(request.params.extensionId, false, request.url), 301),
+  );
+  app.get<{ Params: { extensionId: string } }>('/ext/:extensionId/agent/', async (request, reply) =>
+    reply.redirect(pageWithoutSlash(request.params.extensionId, true, request.url), 301),
+  );
 
   app.get<{ Params: { extensionId: string } }>('/api/extensions/:extensionId', async (request, reply) => {
     const extension = await store.get(request.params.extensionId);

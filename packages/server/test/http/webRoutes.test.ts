@@ -15,6 +15,7 @@ async function fakeWebBuild(): Promise<string> {
   await writeFile(join(root, 'caller.html'), '<title>caller page</title>');
   await writeFile(join(root, 'agent.html'), '<title>agent console</title>');
   await writeFile(join(root, 'not-found.html'), '<title>no such extension</title>');
+  await writeFile(join(root, 'home.html'), '<title>pbx-peers server</title>');
   await writeFile(join(root, 'assets', 'app-1a2b3c.js'), 'console.log(1);');
   return root;
 }
@@ -63,6 +64,38 @@ describe('web routes', () => {
       assert.match(await response.text(), /no such extension/);
       assert.ok(response.headers.get('content-security-policy'));
     }
+  });
+
+  it('answers / with the short page about this server (HTML under the CSP, not JSON)', async () => {
+    const response = await get(server, '/');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(await response.text(), /pbx-peers server/);
+  });
+
+  it('redirects a trailing slash to the page without it, query kept, the id encoded again', async () => {
+    const location = async (path: string) => {
+      const response = await fetch(`${server.server.url}${path}`, {
+        redirect: 'manual',
+        signal: AbortSignal.timeout(5000),
+      });
+      assert.equal(response.status, 301, path);
+      assert.equal(await response.text(), '', `${path}: no body reflecting the request`);
+      return response.headers.get('location');
+    };
+    assert.equal(await location('/ext/front/'), '/ext/front');
+    assert.equal(await location('/ext/front/agent/'), '/ext/front/agent');
+    assert.equal(await location('/ext/front/?relay=1'), '/ext/front?relay=1');
+    // Whatever the id holds stays one path segment of this server: no markup, no other host.
+    assert.equal(await location('/ext/%3Cscript%3E%22/'), '/ext/%3Cscript%3E%22');
+    assert.equal(await location('/ext/%2F%2Fevil.example/'), '/ext/%2F%2Fevil.example');
+    assert.equal(await location('/ext/a%20b/agent/'), '/ext/a%20b/agent');
+    // Followed: the caller page of a known extension, the 404 page of an unknown one.
+    const followed = await get(server, '/ext/front/');
+    assert.equal(followed.status, 200);
+    assert.match(await followed.text(), /caller page/);
+    assert.equal((await get(server, '/ext/nope/agent/')).status, 404);
   });
 
   it('serves hashed assets with a long, immutable cache', async () => {
