@@ -20,7 +20,7 @@ import { extensionName, peersUrl } from '../shared/pageExtension.js';
 import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
 import { mark } from '../shared/testHook.js';
-import { availability } from './availability.js';
+import { availability, type OwnCall } from './availability.js';
 import { callerName } from './callerName.js';
 import { callTitle } from './callTitle.js';
 
@@ -43,6 +43,8 @@ type CallState =
   | {
       kind: 'connected';
       callId: string;
+      /** The answering agent's name, when it gave one (protocol 1.1). */
+      agentName: string | undefined;
       media: LocalMedia;
       view: CallView;
       call: CallMedia | undefined;
@@ -156,12 +158,25 @@ export class CallerPage {
       status: this.#extensionStatus,
       connection: this.#connection.state,
       browserCanCall: this.#browserProblem === undefined,
+      call: this.#ownCall(),
     });
     this.#status.dataset.state = pill.state;
     this.#status.textContent = pill.text;
     this.#callButton.disabled = !canCall;
     this.#callAgainButton.disabled = !canCall;
     this.#availabilityHint.textContent = hint;
+  }
+
+  /** This page's call while it is under way, for the pill. */
+  #ownCall(): OwnCall | undefined {
+    const state = this.#state;
+    if (state.kind === 'preparing' || state.kind === 'ringing') return { kind: state.kind };
+    if (state.kind === 'connected') {
+      return state.agentName === undefined
+        ? { kind: 'connected' }
+        : { kind: 'connected', agentName: state.agentName };
+    }
+    return undefined;
   }
 
   /**
@@ -185,6 +200,7 @@ export class CallerPage {
     const name = callerName(this.#nameInput.value);
     const preparing: CallState = { kind: 'preparing' };
     this.#state = preparing;
+    this.#render();
     showView(this.#root, 'preparing', true);
 
     const ice: PrefetchedConfiguration = { configuration: rtcConfiguration(), fetchedAt: Date.now() };
@@ -231,6 +247,7 @@ export class CallerPage {
       prepared: undefined,
     };
     this.#state = ringing;
+    this.#render();
     this.#startRingTimer();
     showView(this.#root, 'ringing', byId('ringing-hangup'));
     void this.#prepareOffer(ringing);
@@ -259,6 +276,7 @@ export class CallerPage {
 
   #backToIdle(error: string): void {
     this.#state = { kind: 'idle' };
+    this.#render();
     this.#callError.replaceChildren(icon('alert'), document.createTextNode(error));
     this.#callError.hidden = false;
     showView(this.#root, 'idle', this.#callButton.disabled ? this.#nameInput : this.#callButton);
@@ -267,6 +285,7 @@ export class CallerPage {
   #cancelPreparing(): void {
     if (this.#state.kind !== 'preparing') return;
     this.#state = { kind: 'idle' };
+    this.#render();
     showView(this.#root, 'idle', this.#callButton);
   }
 
@@ -302,8 +321,17 @@ export class CallerPage {
     const { peerName, title } = callTitle(agentName, this.#extensionName || this.#extensionId);
     const view = new CallView({ peerName, title, media, onHangUp: () => this.#hangUp() });
     prepared?.attach(view);
-    const state: CallState = { kind: 'connected', callId, media, view, call: prepared, pending: [] };
+    const state: CallState = {
+      kind: 'connected',
+      callId,
+      agentName,
+      media,
+      view,
+      call: prepared,
+      pending: [],
+    };
     this.#state = state;
+    this.#render();
     this.#callContainer.replaceChildren(view.root);
     this.#root.parentElement?.classList.add('in-call');
     showView(this.#root, 'call', view.hangUpButton);
