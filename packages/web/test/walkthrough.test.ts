@@ -73,4 +73,104 @@ describe('issue 10, what the walk-through found', () => {
     await pillSays(caller, '#extension-status', 'Ready');
     assert.deepEqual(errors, []);
   });
+
+  test('after a missed call (abandoned, timed out, taken) the console no longer says the last call ended', async (t) => {
+    const { server, errors, open } = await stage(t, { ringTimeout: 2 });
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const other = await open(server.agentUrl(FRONT_DESK.id));
+    const caller = await open(server.callerUrl(FRONT_DESK.id));
+    await signIn(agent, FRONT_DESK.password);
+    await other.getByLabel('Your name').fill('Bea');
+    await signIn(other, FRONT_DESK.password);
+    const notice = agent.locator('#notice');
+
+    // A call this agent answered and hung up: "Call ended — You hung up."
+    await placeCall(caller, 'Ann');
+    await answerButton(agent, 'Ann').click();
+    await agent.getByRole('button', { name: 'Hang up' }).click();
+    await notice.filter({ hasText: 'Call ended — You hung up.' }).waitFor();
+
+    // The next call rings, and its caller hangs up before anyone answers.
+    await caller.getByRole('button', { name: 'Call again' }).click();
+    await answerButton(agent, 'Ann').waitFor();
+    assert.equal(await notice.isHidden(), true, 'a new call ringing hides the news of the last one');
+    await caller.getByRole('button', { name: 'Hang up' }).click();
+    await notice
+      .filter({ hasText: /Missed call from Ann — The call ended before anyone answered/ })
+      .waitFor();
+    assert.doesNotMatch((await notice.textContent()) ?? '', /You hung up/);
+
+    // Nobody answers: the ring timeout ends it.
+    await caller.getByRole('button', { name: 'Call again' }).click();
+    await answerButton(agent, 'Ann').waitFor();
+    await caller.getByRole('heading', { name: 'No answer' }).waitFor({ timeout: SHORT });
+    await notice.filter({ hasText: 'Missed call from Ann' }).waitFor();
+
+    // Another agent takes it.
+    await caller.getByRole('button', { name: 'Call again' }).click();
+    await answerButton(other, 'Ann').click();
+    await notice.filter({ hasText: 'Bea took the call' }).waitFor();
+    assert.doesNotMatch((await notice.textContent()) ?? '', /You hung up|Missed/);
+    assert.deepEqual(errors, []);
+  });
+
+  test('at 1280x800, a second call waiting during a call is in view, its disabled Answer explained', async (t) => {
+    const { server, errors, open } = await stage(t);
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const first = await open(server.callerUrl(FRONT_DESK.id));
+    const second = await open(server.callerUrl(FRONT_DESK.id));
+    await signIn(agent, FRONT_DESK.password);
+    await placeCall(first, 'Ann');
+    await answerButton(agent, 'Ann').click();
+    await firstRemoteFrameAt(agent, MEDIA);
+
+    await placeCall(second, 'Bob');
+    const answer = answerButton(agent, 'Bob');
+    await answer.waitFor();
+    assert.equal(await answer.isDisabled(), true);
+    const box = await answer.boundingBox();
+    const viewport = agent.viewportSize();
+    assert.ok(box !== null && viewport !== null);
+    console.log(
+      `waiting call's Answer at x=${box.x} y=${box.y} (${box.width}x${box.height}) in ${viewport.width}x${viewport.height}`,
+    );
+    assert.ok(
+      box.x >= 0 &&
+        box.y >= 0 &&
+        box.x + box.width <= viewport.width &&
+        box.y + box.height <= viewport.height,
+      `the Answer button is inside the ${viewport.width}x${viewport.height} viewport: ${JSON.stringify(box)}`,
+    );
+    // The remote video and the hang-up button are in view too.
+    const hangUp = await agent.getByRole('button', { name: 'Hang up' }).boundingBox();
+    assert.ok(
+      hangUp !== null && hangUp.y >= 0 && hangUp.y + hangUp.height <= viewport.height,
+      'Hang up in view',
+    );
+
+    // Why it is off: visible text, and the button's description.
+    const describedBy = await answer.getAttribute('aria-describedby');
+    assert.ok(describedBy !== null, 'the disabled Answer has aria-describedby');
+    const explanation = agent.locator(`#${describedBy}`);
+    assert.equal(await explanation.isVisible(), true);
+    assert.equal(await explanation.textContent(), 'You are in a call: hang up to answer a waiting call.');
+    const description = await answer.evaluate((button) => {
+      const ids = (button.getAttribute('aria-describedby') ?? '').split(' ');
+      return ids.map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+    });
+    assert.match(description, /hang up to answer/);
+    const explained = await explanation.boundingBox();
+    assert.ok(explained !== null && explained.y >= 0 && explained.y + explained.height <= viewport.height);
+
+    // Hung up: Answer is on, nothing to explain.
+    await agent.getByRole('button', { name: 'Hang up' }).click();
+    await agent.waitForFunction(
+      () => !document.querySelector<HTMLButtonElement>('[aria-label="Answer Bob"]')?.disabled,
+      undefined,
+      { timeout: SHORT },
+    );
+    assert.equal(await answer.getAttribute('aria-describedby'), null);
+    assert.equal(await explanation.isHidden(), true);
+    assert.deepEqual(errors, []);
+  });
 });

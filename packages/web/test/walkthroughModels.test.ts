@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { answerBlocked, missedCall } from '../src/agent/waitingCallText.js';
 import { availability } from '../src/caller/availability.js';
 
 describe("the caller's pill during its own call", () => {
@@ -29,5 +30,27 @@ describe("the caller's pill during its own call", () => {
     assert.equal(ringingWhileOffline.canCall, false);
     // No call: as before.
     assert.equal(pill(undefined).text, 'Ready');
+  });
+});
+
+describe('the waiting calls', () => {
+  test('why Answer is off: in a call, answering, reconnecting, a browser without WebRTC; nothing when it is on', () => {
+    const free = { inCall: false, answering: false, online: true, browserCanCall: true };
+    assert.equal(answerBlocked(free), undefined);
+    assert.equal(
+      answerBlocked({ ...free, inCall: true }),
+      'You are in a call: hang up to answer a waiting call.',
+    );
+    assert.match(answerBlocked({ ...free, answering: true }) ?? '', /Connecting the call you answered/);
+    assert.match(answerBlocked({ ...free, online: false }) ?? '', /once the connection is back/);
+    assert.match(answerBlocked({ ...free, browserCanCall: false, inCall: true }) ?? '', /cannot take calls/);
+  });
+
+  test('a call that stopped ringing unanswered is news of its own: "Missed call from <name>", how long it waited', () => {
+    assert.deepEqual(missedCall('Ann', 12_400), {
+      title: 'Missed call from Ann',
+      detail: 'The call ended before anyone answered, after 0:12 waiting.',
+      tone: 'warning',
+    });
   });
 });

@@ -29,6 +29,7 @@ import { CallNotifier } from './CallNotifier.js';
 import { Registration, type RegistrationEffect, type RegistrationEvent } from './Registration.js';
 import { Ringer } from './Ringer.js';
 import { takenBy } from './takenBy.js';
+import { answerBlocked, missedCall } from './waitingCallText.js';
 
 /** A call ringing on the extension, as one row of the queue. */
 interface WaitingCall {
@@ -99,6 +100,7 @@ export class AgentConsole {
   readonly #queueEmpty = byId('queue-empty');
   readonly #queueCount = byId('queue-count');
   readonly #queueTitle = byId('queue-title');
+  readonly #queueHint = byId('queue-hint');
   readonly #browserProblem = webRtcProblem();
   #extensionName = '';
   readonly #registration = new Registration();
@@ -286,7 +288,7 @@ export class AgentConsole {
         else this.#callTaken(event.callId, event.name);
         return;
       case 'abandoned':
-        this.#removeCall(event.callId);
+        this.#callMissed(event.callId);
         return;
       case 'disconnected':
         if (this.#active?.callId === event.callId) this.#finish(event.reason);
@@ -308,10 +310,23 @@ export class AgentConsole {
     }
   }
 
+  /** A call this agent saw ringing stopped before anyone answered (the caller hung up, or it timed out). */
+  #callMissed(callId: string): void {
+    const call = this.#calls.get(callId);
+    if (call === undefined) return;
+    this.#removeCall(callId);
+    // Said only to an agent free to take calls; what it said about an earlier call is no longer the news.
+    if (this.#active === undefined && this.#answering === undefined) {
+      this.#showNotice(missedCall(call.displayName, Date.now() - call.since));
+    }
+  }
+
   #addCall(callId: string, name: string | undefined): void {
     // Late events of a registration this page already signed out of are not calls for this agent.
     if (!this.#registration.takesCalls) return;
     if (this.#calls.has(callId) || this.#active?.callId === callId) return;
+    // A new call rings: a notice about an earlier one ("Call ended — You hung up", ...) is stale now.
+    if (this.#answering === undefined) this.#notice.hidden = true;
     const displayName = name ?? 'Anonymous';
     const waited = el('span', { class: 'tabular' }, '0:00');
     const button = el(
@@ -367,9 +382,23 @@ export class AgentConsole {
     this.#queueCount.textContent = String(count);
     this.#queueEmpty.hidden = count > 0;
     const busy = this.#active !== undefined || this.#answering !== undefined;
+    // Why Answer is off, said next to the buttons and named by each one's aria-describedby.
+    const blocked = answerBlocked({
+      inCall: this.#active !== undefined,
+      answering: this.#answering !== undefined,
+      online: this.#connection.online,
+      browserCanCall: this.#browserProblem === undefined,
+    });
+    this.#queueHint.textContent = blocked ?? '';
+    this.#queueHint.hidden = blocked === undefined || count === 0;
+    // In a call the console puts the waiting calls beside it (or above it on narrow screens), in view.
+    this.#root.parentElement?.classList.toggle('in-call', this.#active !== undefined);
     for (const call of this.#calls.values()) {
       const answeringThis = this.#answering?.callId === call.callId;
       call.button.disabled = busy || !this.#connection.online || this.#browserProblem !== undefined;
+      if (call.button.disabled && blocked !== undefined)
+        call.button.setAttribute('aria-describedby', 'queue-hint');
+      else call.button.removeAttribute('aria-describedby');
       call.button.lastElementChild?.replaceChildren(answeringThis ? 'Answering…' : 'Answer');
       call.row.dataset.answering = String(answeringThis);
     }
