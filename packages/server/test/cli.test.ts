@@ -19,6 +19,7 @@ import {
   type CliResult,
   cleanEnv,
   runCli,
+  runCliWithInput,
   startCli,
   waitForExit,
   waitForListening,
@@ -28,6 +29,8 @@ import { newTestSchema, withAdminClient } from './support/postgres.js';
 import { WireClient } from './support/WireClient.js';
 
 const STACK_FRAME = '    at ';
+/** Where `serve` listens by default, which `extension add` prints the pages under. */
+const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
 
 function assertSucceeded(result: CliResult): void {
   assert.equal(result.code, 0, `expected exit 0, got ${result.code}; stderr: ${result.stderr}`);
@@ -91,6 +94,14 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
     let db: string;
     /** `extension <subcommand> ...args --db <this test's database>` */
     const extension = (...args: string[]) => runCli(['extension', ...args, '--db', db]);
+    /** The same, with `input` on standard input. */
+    const extensionWithInput = (input: string, ...args: string[]) =>
+      runCliWithInput(['extension', ...args, '--db', db], input);
+
+    /** A database with no extensions: only `extension add` creates one. */
+    async function createEmptyStore(): Promise<void> {
+      await (await openExtensionStore(db, { create: true })).close();
+    }
 
     async function readStore<T>(read: (store: ExtensionStore) => Promise<T>): Promise<T> {
       const store = await openExtensionStore(db, { create: false });
@@ -120,13 +131,15 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
 
         assertSucceeded(result);
         const match =
-          /^Added extension "Front desk" \(id: ([A-Za-z0-9_-]+)\)\nPassword: (\S+) \(shown once; store it now\)\n$/.exec(
+          /^Added extension "Front desk" \(id: ([A-Za-z0-9_-]+)\)\nPassword: (\S+) \(shown once; store it now\)\nCaller page: (\S+)\nAgent console: (\S+)\n$/.exec(
             result.stdout,
           );
         assert.ok(match, `unexpected output: ${result.stdout}`);
-        const [, id = '', password = ''] = match;
+        const [, id = '', password = '', callerUrl, agentUrl] = match;
         assert.ok(id.length >= 16, 'a generated id carries at least 96 random bits');
         assert.ok(password.length >= 16);
+        assert.equal(callerUrl, `${DEFAULT_BASE_URL}/ext/${id}`);
+        assert.equal(agentUrl, `${DEFAULT_BASE_URL}/ext/${id}/agent`);
 
         const stored = await readStore((store) => store.get(id));
         assert.equal(stored?.name, 'Front desk');
@@ -145,8 +158,10 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
 
         assertSucceeded(result);
         const printed = parseJson(result.stdout) as Record<string, unknown>;
-        assert.deepEqual(Object.keys(printed).sort(), ['id', 'name', 'password']);
+        assert.deepEqual(Object.keys(printed).sort(), ['agentUrl', 'callerUrl', 'id', 'name', 'password']);
         assert.equal(printed.name, 'Door', 'the name is trimmed');
+        assert.equal(printed.callerUrl, `${DEFAULT_BASE_URL}/ext/${printed.id}`);
+        assert.equal(printed.agentUrl, `${DEFAULT_BASE_URL}/ext/${printed.id}/agent`);
         const stored = await readStore((store) => store.get(String(printed.id)));
         assert.equal(await verifyPassword(String(printed.password), stored?.passwordHash ?? ''), true);
       });
@@ -163,13 +178,21 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
         );
 
         assertSucceeded(result);
-        assert.deepEqual(parseJson(result.stdout), { id: 'door-1', name: 'Door' });
+        assert.deepEqual(parseJson(result.stdout), {
+          id: 'door-1',
+          name: 'Door',
+          callerUrl: `${DEFAULT_BASE_URL}/ext/door-1`,
+          agentUrl: `${DEFAULT_BASE_URL}/ext/door-1/agent`,
+        });
         const stored = await readStore((store) => store.get('door-1'));
         assert.equal(await verifyPassword('open sesame', stored?.passwordHash ?? ''), true);
 
-        const human = await extension('add', 'Gate', '--id', 'gate', '--password', 'pw-gate');
+        const human = await extension('add', 'Gate', '--id', 'gate', '--password', 'gate password');
         assertSucceeded(human);
-        assert.equal(human.stdout, 'Added extension "Gate" (id: gate)\n');
+        assert.equal(
+          human.stdout,
+          `Added extension "Gate" (id: gate)\nCaller page: ${DEFAULT_BASE_URL}/ext/gate\nAgent console: ${DEFAULT_BASE_URL}/ext/gate/agent\n`,
+        );
       });
 
       it('exits 1 for a duplicate id and keeps the original', async () => {
@@ -199,6 +222,7 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
 
     describe('extension list', () => {
       it('says so when there are no extensions', async () => {
+        await createEmptyStore();
         const result = await extension('list');
 
         assertSucceeded(result);
@@ -207,8 +231,8 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
       });
 
       it('prints a table and a JSON array, oldest first, without hashes', async () => {
-        assertSucceeded(await extension('add', 'Front desk', '--id', 'zz-front', '--password', 'pw1'));
-        assertSucceeded(await extension('add', 'Back door', '--id', 'aa-back', '--password', 'pw2'));
+        assertSucceeded(await extension('add', 'Front desk', '--id', 'zz-front', '--password', 'password-1'));
+        assertSucceeded(await extension('add', 'Back door', '--id', 'aa-back', '--password', 'password-2'));
 
         const table = await extension('list');
         assertSucceeded(table);
@@ -239,7 +263,7 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
 
         for (const output of [table.stdout, json.stdout]) {
           assert.ok(!output.includes('scrypt'), 'a password hash was printed');
-          assert.ok(!output.includes('pw1') && !output.includes('pw2'), 'a password was printed');
+          assert.ok(!output.includes('password-'), 'a password was printed');
         }
       });
     });
@@ -256,6 +280,7 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
             result.stdout,
           );
         assert.ok(match, `unexpected output: ${result.stdout}`);
+        assert.ok((match[1] ?? '').length >= 10, 'a generated password meets the minimum length');
         const stored = await readStore((store) => store.get('door-1'));
         assert.equal(await verifyPassword(match[1] ?? '', stored?.passwordHash ?? ''), true);
         assert.equal(await verifyPassword('old password', stored?.passwordHash ?? ''), false);
@@ -278,6 +303,7 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
       });
 
       it('exits 1 for an unknown id', async () => {
+        await createEmptyStore();
         assertFailed(await extension('passwd', 'nobody'), 1, /nobody/);
       });
     });
@@ -300,6 +326,182 @@ function describeExtensionCommands(kind: string, createDatabase: () => Promise<T
 
       it('exits 2 without an id', async () => {
         assertFailed(await extension('remove'), 2);
+      });
+    });
+
+    describe('chosen passwords', () => {
+      it('refuses a --password shorter than 10 characters on add and passwd, and takes one of 10', async () => {
+        const tooShort = /^error: --password must be at least 10 characters long, got 9\.$/m;
+        const added = await extension('add', 'Door', '--id', 'door-1', '--password', 'nine char');
+        assertFailed(added, 2, tooShort);
+        assert.ok(!added.stderr.includes('nine char'), 'the password was printed');
+        assert.equal(await database.exists(), false, 'a refused add created the database');
+        // Characters, not bytes: nine accented letters are 18 bytes.
+        assertFailed(await extension('add', 'Door', '--password', 'é'.repeat(9)), 2, tooShort);
+
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1', '--password', 'ten chars!'));
+        assertFailed(await extension('passwd', 'door-1', '--password', 'nine char'), 2, tooShort);
+        const stored = await readStore((store) => store.get('door-1'));
+        assert.equal(
+          await verifyPassword('ten chars!', stored?.passwordHash ?? ''),
+          true,
+          'password changed',
+        );
+      });
+
+      it('--password-stdin takes the first line of standard input, on add and passwd', async () => {
+        const added = await extensionWithInput(
+          'stdin password\nsecond line\n',
+          'add',
+          'Door',
+          '--id',
+          'door-1',
+          '--password-stdin',
+          '--json',
+        );
+        assertSucceeded(added);
+        const printed = parseJson(added.stdout) as Record<string, unknown>;
+        assert.equal(printed.password, undefined, 'a password read from stdin is not printed');
+        const afterAdd = await readStore((store) => store.get('door-1'));
+        assert.equal(await verifyPassword('stdin password', afterAdd?.passwordHash ?? ''), true);
+
+        for (const [input, expected] of [
+          ['windows line end\r\n', 'windows line end'],
+          ['no line end at all', 'no line end at all'],
+          ['  spaces are kept  \n', '  spaces are kept  '],
+        ] as const) {
+          const changed = await extensionWithInput(input, 'passwd', 'door-1', '--password-stdin');
+          assertSucceeded(changed);
+          assert.equal(changed.stdout, 'Changed the password of extension "Door" (id: door-1)\n');
+          const stored = await readStore((store) => store.get('door-1'));
+          assert.equal(
+            await verifyPassword(expected, stored?.passwordHash ?? ''),
+            true,
+            JSON.stringify(input),
+          );
+        }
+      });
+
+      it('--password-stdin refuses empty input, a short or empty line, and --password beside it', async () => {
+        const cases: Array<[input: string, pattern: RegExp]> = [
+          ['', /^error: --password-stdin found standard input empty; pipe the password into the command\.$/m],
+          ['\n', /^error: --password-stdin must not be empty\.$/m],
+          [
+            'short\nand a long second line\n',
+            /^error: --password-stdin must be at least 10 characters long, got 5\.$/m,
+          ],
+        ];
+        for (const [input, pattern] of cases) {
+          assertFailed(await extensionWithInput(input, 'add', 'Door', '--password-stdin'), 2, pattern);
+        }
+        const both =
+          /^error: --password and --password-stdin cannot be used together; give the password one way\.$/m;
+        assertFailed(
+          await extensionWithInput(
+            'a long password\n',
+            'add',
+            'Door',
+            '--password',
+            'another long one',
+            '--password-stdin',
+          ),
+          2,
+          both,
+        );
+        assert.equal(await database.exists(), false, 'a refused add created the database');
+
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1', '--password', 'the original'));
+        for (const [input, pattern] of cases) {
+          assertFailed(await extensionWithInput(input, 'passwd', 'door-1', '--password-stdin'), 2, pattern);
+        }
+        assertFailed(
+          await extensionWithInput(
+            'a long password\n',
+            'passwd',
+            'door-1',
+            '--password',
+            'x'.repeat(12),
+            '--password-stdin',
+          ),
+          2,
+          both,
+        );
+        const stored = await readStore((store) => store.get('door-1'));
+        assert.equal(
+          await verifyPassword('the original', stored?.passwordHash ?? ''),
+          true,
+          'password changed',
+        );
+      });
+    });
+
+    describe('page URLs', () => {
+      it('extension add prints the pages under --base-url, a path prefix kept and a trailing slash dropped', async () => {
+        const human = await extension(
+          'add',
+          'Door',
+          '--id',
+          'door-1',
+          '--password',
+          'door password',
+          '--base-url',
+          'https://pbx.example.com/intercom/',
+        );
+        assertSucceeded(human);
+        assert.equal(
+          human.stdout,
+          'Added extension "Door" (id: door-1)\nCaller page: https://pbx.example.com/intercom/ext/door-1\nAgent console: https://pbx.example.com/intercom/ext/door-1/agent\n',
+        );
+
+        const json = await extension(
+          'add',
+          'Gate',
+          '--id',
+          'gate-1',
+          '--base-url',
+          'http://10.0.0.5:8081',
+          '--json',
+        );
+        assertSucceeded(json);
+        const printed = parseJson(json.stdout) as Record<string, unknown>;
+        assert.equal(printed.callerUrl, 'http://10.0.0.5:8081/ext/gate-1');
+        assert.equal(printed.agentUrl, 'http://10.0.0.5:8081/ext/gate-1/agent');
+      });
+
+      it('refuses a --base-url that is not an http(s) URL, or holds credentials, and creates nothing', async () => {
+        for (const url of ['ftp://pbx.example.com', 'pbx.example.com', 'https://pbx.example.com/?a=1', '']) {
+          assertFailed(
+            await extension('add', 'Door', '--base-url', url),
+            2,
+            /^error: --base-url must be an http:\/\/ or https:\/\/ URL without a query, like https:\/\/intercom\.example\.com, got ".*"\.$/m,
+          );
+        }
+        const withSecret = await extension(
+          'add',
+          'Door',
+          '--base-url',
+          'https://ann:hunter2-secret@pbx.example.com',
+        );
+        assertFailed(withSecret, 2, /^error: --base-url must not hold a user name or password\.$/m);
+        assert.ok(!withSecret.stderr.includes('hunter2-secret'), 'the password was printed');
+        assert.equal(await database.exists(), false);
+      });
+    });
+
+    describe('a database that does not exist', () => {
+      it('list, remove and passwd fail with one line and create nothing; add then creates it', async () => {
+        for (const args of [
+          ['list'],
+          ['list', '--json'],
+          ['remove', 'door-1'],
+          ['passwd', 'door-1', '--json'],
+        ]) {
+          assertFailed(await extension(...args), 1);
+          assert.equal(await database.exists(), false, `extension ${args.join(' ')} created the database`);
+        }
+        assertSucceeded(await extension('add', 'Door', '--id', 'door-1'));
+        assert.equal(await database.exists(), true);
+        assertSucceeded(await extension('list'));
       });
     });
 
@@ -376,6 +578,24 @@ describe('pbx-peers CLI', () => {
     });
   });
 
+  describe('a SQLite path that does not exist', () => {
+    it('list, remove and passwd say there is no database there and create no folder or file', async () => {
+      const missing = join(dir, 'no', 'such', 'dir', 'x.db');
+      for (const args of [
+        ['list'],
+        ['remove', 'door-1'],
+        ['passwd', 'door-1', '--password', 'long enough pw'],
+      ]) {
+        const result = await runCli(['extension', ...args, '--db', missing]);
+        assertFailed(result, 1);
+        assert.equal(result.stderr, `error: There is no extension database at "${missing}".\n`);
+      }
+      const fromEnv = await runCli(['extension', 'list'], cleanEnv({ PBX_PEERS_DB: missing }));
+      assert.equal(fromEnv.stderr, `error: There is no extension database at "${missing}".\n`);
+      assert.deepEqual(await readdir(dir), [], 'a folder or file was created');
+    });
+  });
+
   describe('serve', () => {
     let server: ChildProcess | undefined;
 
@@ -402,6 +622,45 @@ describe('pbx-peers CLI', () => {
       server.kill('SIGTERM');
       assert.deepEqual(await waitForExit(server), { code: 0, signal: null });
       assert.ok(existsSync(db), 'serve opened the database it was given');
+    });
+
+    it('a --host that does not resolve is one sentence naming the flag, its variable and the value; exit 1', async () => {
+      const expected =
+        'error: --host (env PBX_PEERS_HOST) "999.1.1.1" is not an IP address or a host name that resolves (ENOTFOUND); give an address of this machine such as 127.0.0.1, or 0.0.0.0 for every interface.\n';
+      const env = cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn' });
+      const fromFlag = await runCli(['serve', '--host', '999.1.1.1', '--port', '0', '--db', db], env);
+      assertFailed(fromFlag, 1);
+      assert.equal(fromFlag.stderr, expected);
+
+      const fromEnv = await runCli(
+        ['serve', '--port', '0', '--db', db],
+        cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn', PBX_PEERS_HOST: '999.1.1.1' }),
+      );
+      assertFailed(fromEnv, 1);
+      assert.equal(fromEnv.stderr, expected);
+    });
+
+    it('the page URLs extension add prints are the pages serve answers', async () => {
+      server = startCli(['serve', '--port', '0', '--db', db], cleanEnv({ PBX_PEERS_LOG_LEVEL: 'warn' }));
+      const url = await waitForListening(server);
+      const added = await extension('add', 'Door', '--base-url', url, '--json');
+      assertSucceeded(added);
+      const { id, callerUrl, agentUrl } = parseJson(added.stdout) as Record<string, string>;
+
+      const get = async (pageUrl: string) => {
+        const response = await fetch(pageUrl, { signal: AbortSignal.timeout(5_000) });
+        return { status: response.status, body: await response.text() };
+      };
+      const [caller, agent, wrong] = await Promise.all([
+        get(callerUrl ?? ''),
+        get(agentUrl ?? ''),
+        get(`${url}/ext/${id}/agents`),
+      ]);
+      assert.equal(wrong.status, 404, 'a URL that is not a page answers 404');
+      // 503 only when the web app is not built; an unknown page would be 404.
+      assert.ok([200, 503].includes(caller.status), `caller page answered ${caller.status}`);
+      assert.equal(agent.status, caller.status, `agent console answered ${agent.status}`);
+      if (caller.status === 200) assert.notEqual(caller.body, agent.body, 'the two URLs are the same page');
     });
 
     it('exits 0 on SIGTERM within seconds although a request is half-sent and a TCP peer is silent', async () => {
@@ -498,7 +757,17 @@ describe('pbx-peers CLI: --db forms', () => {
       const schema = newTestSchema();
       cleanupSchema = schema.drop;
       const added = await runCli(
-        ['extension', 'add', 'Front desk', '--id', 'front', '--password', 'front-pw', '--db', schema.url],
+        [
+          'extension',
+          'add',
+          'Front desk',
+          '--id',
+          'front',
+          '--password',
+          'front password',
+          '--db',
+          schema.url,
+        ],
         cleanEnv(),
         dir,
       );
@@ -514,7 +783,7 @@ describe('pbx-peers CLI: --db forms', () => {
       const agent = await WireClient.connect(`${url.replace(/^http/, 'ws')}/peers/front`, { label: 'agent' });
       try {
         await agent.init();
-        assert.equal((await agent.register('front-pw')).status, 'registered');
+        assert.equal((await agent.register('front password')).status, 'registered');
 
         assertSucceeded(await runCli(['extension', 'remove', 'front', '--db', schema.url], cleanEnv(), dir));
         assert.equal((await agent.closed(3_000)).code, 4404);

@@ -11,10 +11,13 @@ import { openExtensionStore } from '../store/openExtensionStore.js';
 import { hashPassword } from '../store/passwordHash.js';
 import { CommandFailedError, UsageError } from './cliErrors.js';
 import { dbPathOption, resolveDbPath } from './dbOption.js';
+import { defaultBaseUrl, extensionPageUrls, parseBaseUrl } from './pageUrls.js';
 import { printLine } from './terminal.js';
 
 const MAX_NAME_LENGTH = 100;
 const PASSWORD_NOTICE = '(shown once; store it now)';
+/** For chosen passwords; generated ones are 24 characters. */
+const MIN_PASSWORD_LENGTH = 10;
 
 interface CommonFlags {
   db?: string;
@@ -23,10 +26,12 @@ interface CommonFlags {
 
 interface PasswordFlags extends CommonFlags {
   password?: string;
+  passwordStdin?: boolean;
 }
 
 interface AddFlags extends PasswordFlags {
   id?: string;
+  baseUrl?: string;
 }
 
 export function addExtensionCommands(program: Command): void {
@@ -36,10 +41,18 @@ export function addExtensionCommands(program: Command): void {
 
   const add = extension
     .command('add')
-    .description('Add an extension; prints its id, and its password when one is generated.')
+    .description('Add an extension; prints its id, its page URLs, and its password when one is generated.')
     .argument('<name>', `display name, 1 to ${MAX_NAME_LENGTH} characters`)
     .option('--id <id>', 'extension id, 3 to 64 of A-Z a-z 0-9 _ - (default: a random id)')
-    .option('--password <password>', 'password (default: a generated one, printed once)')
+    .option(
+      '--password <password>',
+      `password, at least ${MIN_PASSWORD_LENGTH} characters (default: a generated one, printed once)`,
+    )
+    .option('--password-stdin', 'read the password from the first line of standard input')
+    .option(
+      '--base-url <url>',
+      `where the pages are served, for the printed URLs (default: ${defaultBaseUrl()})`,
+    )
     .option('--json', 'print the result as one JSON object')
     .addOption(dbPathOption())
     .action((name: string) => addExtension(name, add.opts<AddFlags>()));
@@ -62,7 +75,11 @@ export function addExtensionCommands(program: Command): void {
     .command('passwd')
     .description("Replace an extension's password; prints it when one is generated.")
     .argument('<id>', 'extension id')
-    .option('--password <password>', 'new password (default: a generated one, printed once)')
+    .option(
+      '--password <password>',
+      `new password, at least ${MIN_PASSWORD_LENGTH} characters (default: a generated one, printed once)`,
+    )
+    .option('--password-stdin', 'read the new password from the first line of standard input')
     .option('--json', 'print the result as one JSON object')
     .addOption(dbPathOption())
     .action((id: string) => changePassword(id, passwd.opts<PasswordFlags>()));
@@ -74,10 +91,12 @@ async function addExtension(rawName: string, flags: AddFlags): Promise<void> {
     throw new UsageError(`--id must be 3 to 64 of the characters A-Z a-z 0-9 _ -, got "${flags.id}".`);
   }
   const id = flags.id ?? newExtensionId();
-  const { password, generated } = chosenPassword(flags.password);
+  const baseUrl = flags.baseUrl === undefined ? defaultBaseUrl() : parseBaseUrl(flags.baseUrl, '--base-url');
+  const { password, generated } = await chosenPassword(flags);
   const passwordHash = await hashPassword(password);
 
-  const record = await withStore(flags.db, async (store) => {
+  // Only `add` (and `serve`) may create the database.
+  const record = await withStore(flags.db, { create: true }, async (store) => {
     try {
       return await store.add({ id, name, passwordHash });
     } catch (error) {
@@ -86,16 +105,27 @@ async function addExtension(rawName: string, flags: AddFlags): Promise<void> {
     }
   });
 
+  const { callerUrl, agentUrl } = extensionPageUrls(baseUrl, record.id);
   if (flags.json) {
-    printLine(JSON.stringify({ id: record.id, name: record.name, ...(generated ? { password } : {}) }));
+    printLine(
+      JSON.stringify({
+        id: record.id,
+        name: record.name,
+        ...(generated ? { password } : {}),
+        callerUrl,
+        agentUrl,
+      }),
+    );
     return;
   }
   printLine(`Added extension ${describe(record)}`);
   if (generated) printLine(`Password: ${password} ${PASSWORD_NOTICE}`);
+  printLine(`Caller page: ${callerUrl}`);
+  printLine(`Agent console: ${agentUrl}`);
 }
 
 async function listExtensions(flags: CommonFlags): Promise<void> {
-  const records = await withStore(flags.db, (store) => store.list());
+  const records = await withStore(flags.db, { create: false }, (store) => store.list());
   if (flags.json) {
     printLine(
       JSON.stringify(
@@ -117,7 +147,7 @@ async function listExtensions(flags: CommonFlags): Promise<void> {
 }
 
 async function removeExtension(id: string, flags: CommonFlags): Promise<void> {
-  const removed = await withStore(flags.db, async (store) => {
+  const removed = await withStore(flags.db, { create: false }, async (store) => {
     const record = await store.get(id);
     if (record === undefined || !(await store.remove(id))) throw unknownExtension(id);
     return record;
@@ -126,8 +156,8 @@ async function removeExtension(id: string, flags: CommonFlags): Promise<void> {
 }
 
 async function changePassword(id: string, flags: PasswordFlags): Promise<void> {
-  const { password, generated } = chosenPassword(flags.password);
-  const record = await withStore(flags.db, async (store) => {
+  const { password, generated } = await chosenPassword(flags);
+  const record = await withStore(flags.db, { create: false }, async (store) => {
     const existing = await store.get(id);
     if (existing === undefined) throw unknownExtension(id);
     if (!(await store.setPasswordHash(id, await hashPassword(password)))) throw unknownExtension(id);
@@ -142,14 +172,16 @@ async function changePassword(id: string, flags: PasswordFlags): Promise<void> {
   if (generated) printLine(`Password: ${password} ${PASSWORD_NOTICE}`);
 }
 
+/** `create`: whether a missing database may be created; otherwise its absence is the failure. */
 async function withStore<T>(
   dbFlag: string | undefined,
+  { create }: { create: boolean },
   use: (store: ExtensionStore) => Promise<T>,
 ): Promise<T> {
   const db = resolveDbPath(dbFlag);
   let store: ExtensionStore;
   try {
-    store = await openExtensionStore(db, { create: true });
+    store = await openExtensionStore(db, { create });
   } catch (error) {
     // Already one sentence naming the database (a PostgreSQL URL without its password).
     throw new CommandFailedError(error instanceof Error ? error.message : String(error));
@@ -173,10 +205,55 @@ function validName(rawName: string): string {
   return name;
 }
 
-function chosenPassword(flagValue: string | undefined): { password: string; generated: boolean } {
-  if (flagValue === undefined) return { password: generatePassword(), generated: true };
-  if (flagValue === '') throw new UsageError('--password must not be empty.');
-  return { password: flagValue, generated: false };
+/** `--password`, `--password-stdin` or, with neither, a generated password. */
+async function chosenPassword(flags: PasswordFlags): Promise<{ password: string; generated: boolean }> {
+  if (flags.passwordStdin && flags.password !== undefined) {
+    throw new UsageError(
+      '--password and --password-stdin cannot be used together; give the password one way.',
+    );
+  }
+  if (flags.passwordStdin) {
+    const line = await readFirstLine(process.stdin);
+    if (line === undefined) {
+      throw new UsageError(
+        '--password-stdin found standard input empty; pipe the password into the command.',
+      );
+    }
+    return { password: checkedPassword(line, '--password-stdin'), generated: false };
+  }
+  if (flags.password === undefined) return { password: generatePassword(), generated: true };
+  return { password: checkedPassword(flags.password, '--password'), generated: false };
+}
+
+function checkedPassword(password: string, flag: string): string {
+  if (password === '') throw new UsageError(`${flag} must not be empty.`);
+  const length = [...password].length;
+  if (length < MIN_PASSWORD_LENGTH) {
+    // The password itself is not repeated.
+    throw new UsageError(`${flag} must be at least ${MIN_PASSWORD_LENGTH} characters long, got ${length}.`);
+  }
+  return password;
+}
+
+/**
+ * The first line of `input` without its line ending, or undefined when it ends without a byte. Reading
+ * stops at the first line break, so a terminal need not send end-of-file.
+ */
+async function readFirstLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
+  let text = '';
+  let sawBytes = false;
+  input.setEncoding('utf8');
+  for await (const chunk of input) {
+    sawBytes = true;
+    text += String(chunk);
+    const end = text.indexOf('\n');
+    if (end !== -1) {
+      text = text.slice(0, end);
+      break;
+    }
+  }
+  if (!sawBytes) return undefined;
+  return text.endsWith('\r') ? text.slice(0, -1) : text;
 }
 
 function unknownExtension(id: string): CommandFailedError {

@@ -10,7 +10,7 @@ import {
   serverOptionNames,
   serverOptionSpecs,
 } from '../config/serverOptions.js';
-import { FAILURE_EXIT_CODE } from './cliErrors.js';
+import { CommandFailedError, FAILURE_EXIT_CODE } from './cliErrors.js';
 import { printErrorLine, printLine } from './terminal.js';
 
 interface StoppableServer {
@@ -46,9 +46,30 @@ export function addServeCommand(program: Command): void {
 async function runServer(options: ServerOptions): Promise<void> {
   // Loaded here rather than at the top so extension commands do not pay for loading the HTTP stack.
   const { startServer } = await import('../startServer.js');
-  const server = await startServer({ ...options });
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({ ...options });
+  } catch (error) {
+    throw listenFailure(error, options.host) ?? error;
+  }
   stopOnSignals(server, options.shutdownTimeout * 1000);
   printLine(`pbx-peers listening on ${server.url}`);
+}
+
+/** Address lookup and bind failures that come from the host option, as one sentence naming it. */
+const HOST_ERROR_CODES: Record<string, string> = {
+  ENOTFOUND: 'is not an IP address or a host name that resolves',
+  EAI_AGAIN: 'could not be resolved (the name server did not answer)',
+  EADDRNOTAVAIL: 'is not an address of this machine',
+};
+
+function listenFailure(error: unknown, host: string): CommandFailedError | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const problem = code === undefined ? undefined : HOST_ERROR_CODES[code];
+  if (problem === undefined) return undefined;
+  return new CommandFailedError(
+    `${serverOptionSpecs.host.flag} (env ${envVarName('host')}) "${host}" ${problem} (${code}); give an address of this machine such as 127.0.0.1, or 0.0.0.0 for every interface.`,
+  );
 }
 
 /**

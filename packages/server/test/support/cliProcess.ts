@@ -48,6 +48,20 @@ export function runCli(args: string[], env?: NodeJS.ProcessEnv, cwd?: string): P
   return collect(startCli(args, env, cwd), `pbx-peers ${args.join(' ')}`, COMMAND_TIMEOUT_MS);
 }
 
+/** Like runCli, with `input` written to the command's standard input, which is then closed. */
+export function runCliWithInput(
+  args: string[],
+  input: string,
+  env: NodeJS.ProcessEnv = cleanEnv(),
+  cwd?: string,
+): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI_PATH, ...args], { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A command that exits without reading (a usage error) closes the pipe: EPIPE is no test failure.
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(input);
+  return collect(child, `pbx-peers ${args.join(' ')} < input`, COMMAND_TIMEOUT_MS);
+}
+
 function collect(child: ChildProcess, what: string, timeoutMs: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     let stdout = '';
