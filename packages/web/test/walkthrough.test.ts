@@ -45,6 +45,27 @@ async function stage(t: TestContext, options: Parameters<typeof startWebServer>[
   return { server, errors, open };
 }
 
+/** Starts watching the sign-in error, so that `errorRenewed` can tell the next one from the one shown now. */
+async function markErrorStale(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const flag = window as unknown as { errorRenewed: boolean };
+    flag.errorRenewed = false;
+    const element = document.getElementById('signin-error');
+    if (element === null) return;
+    // The console replaces the error's children each time it shows one.
+    new MutationObserver(() => {
+      flag.errorRenewed = true;
+    }).observe(element, { childList: true });
+  });
+}
+
+/** Waits until the sign-in error was shown again since `markErrorStale`. */
+async function errorRenewed(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as unknown as { errorRenewed: boolean }).errorRenewed, undefined, {
+    timeout: SHORT,
+  });
+}
+
 /** Waits until the page's status pill reads exactly `text`. */
 async function pillSays(page: Page, selector: string, text: string, timeout = SHORT): Promise<void> {
   await page
@@ -171,6 +192,45 @@ describe('issue 10, what the walk-through found', () => {
     );
     assert.equal(await answer.getAttribute('aria-describedby'), null);
     assert.equal(await explanation.isHidden(), true);
+    assert.deepEqual(errors, []);
+  });
+
+  test('a wrong password puts the focus back in the field; the lock-out says the time left', async (t) => {
+    const { server, errors, open } = await stage(t, { registerFailureLimit: 2 });
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const password = agent.getByLabel('Password');
+    const error = agent.locator('#signin-error');
+    const focused = () => agent.evaluate(() => document.activeElement?.id ?? '');
+
+    await password.fill('not the password');
+    await agent.getByRole('button', { name: 'Sign in' }).click();
+    await error.filter({ hasText: 'Wrong password' }).waitFor();
+    assert.equal(await focused(), 'password', 'focus back in the password field after a wrong password');
+    // Its text is selected: typing again replaces it.
+    await agent.keyboard.type('still wrong');
+    assert.equal(await password.inputValue(), 'still wrong');
+    await markErrorStale(agent);
+    await agent.keyboard.press('Enter');
+    await errorRenewed(agent);
+    await error.filter({ hasText: 'Wrong password' }).waitFor();
+    assert.equal(await focused(), 'password');
+
+    // Over the limit (2 here): even the right password is refused, and the console says for how long.
+    await password.fill(FRONT_DESK.password);
+    await password.press('Enter');
+    await error.filter({ hasText: 'Too many failed sign-in attempts' }).waitFor();
+    const text = (await error.textContent()) ?? '';
+    console.log(`lock-out message: ${text}`);
+    assert.doesNotMatch(text, /a few minutes/);
+    // The window (the server's default, 15 minutes) opened with the first attempt, seconds ago.
+    assert.match(text, /You can try again in 15 minutes\./);
+    assert.equal(await focused(), 'password');
+
+    // After a reload the console still knows when the window ends.
+    await agent.reload({ waitUntil: 'load' });
+    await password.fill(FRONT_DESK.password);
+    await password.press('Enter');
+    await error.filter({ hasText: /You can try again in 15 minutes\./ }).waitFor();
     assert.deepEqual(errors, []);
   });
 });

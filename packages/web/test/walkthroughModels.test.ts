@@ -5,6 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { DEFAULT_LOCKOUT_WINDOW_MS, LockoutClock, lockoutMessage } from '../src/agent/lockoutClock.js';
+import { REGISTER_FAILURES, Registration } from '../src/agent/Registration.js';
 import { answerBlocked, missedCall } from '../src/agent/waitingCallText.js';
 import { availability } from '../src/caller/availability.js';
 
@@ -52,5 +54,101 @@ describe('the waiting calls', () => {
       detail: 'The call ended before anyone answered, after 0:12 waiting.',
       tone: 'warning',
     });
+  });
+});
+
+describe('the lock-out clock', () => {
+  const MINUTE = 60_000;
+  const memory = () => {
+    const map = new Map<string, string>();
+    return {
+      map,
+      storage: {
+        getItem: (key: string) => map.get(key) ?? null,
+        setItem: (key: string, value: string) => void map.set(key, value),
+        removeItem: (key: string) => void map.delete(key),
+      },
+    };
+  };
+
+  test("counts the server's fixed window from the first attempt: the time left, not 'a few minutes'", () => {
+    const { storage } = memory();
+    const clock = new LockoutClock('front', () => storage);
+    assert.equal(clock.remainingMs(0), undefined, 'no attempt made: not known');
+    const start = 1_000_000;
+    clock.attempted(start);
+    clock.attempted(start + 2 * MINUTE); // within the window: it does not move
+    clock.attempted(start + 3 * MINUTE + 10_000);
+    assert.equal(
+      clock.remainingMs(start + 3 * MINUTE + 10_000),
+      DEFAULT_LOCKOUT_WINDOW_MS - 3 * MINUTE - 10_000,
+    );
+    assert.equal(
+      lockoutMessage(clock.remainingMs(start + 3 * MINUTE + 10_000)),
+      'Too many failed sign-in attempts. You can try again in 12 minutes.',
+    );
+    assert.equal(
+      lockoutMessage(14 * MINUTE + 1),
+      'Too many failed sign-in attempts. You can try again in 15 minutes.',
+    );
+    assert.equal(lockoutMessage(MINUTE), 'Too many failed sign-in attempts. You can try again in 1 minute.');
+    assert.equal(
+      lockoutMessage(59_000),
+      'Too many failed sign-in attempts. You can try again in less than a minute.',
+    );
+    assert.equal(clock.remainingMs(start + DEFAULT_LOCKOUT_WINDOW_MS), undefined, 'the window is over');
+    // The next attempt after it opens a new window.
+    clock.attempted(start + DEFAULT_LOCKOUT_WINDOW_MS + 5);
+    assert.equal(clock.remainingMs(start + DEFAULT_LOCKOUT_WINDOW_MS + 5), DEFAULT_LOCKOUT_WINDOW_MS);
+  });
+
+  test('survives a reload (localStorage, per extension); unknown or failing storage: says the longest it can be', () => {
+    const { storage } = memory();
+    new LockoutClock('front', () => storage).attempted(5_000);
+    assert.equal(
+      new LockoutClock('front', () => storage).remainingMs(5_000 + MINUTE),
+      DEFAULT_LOCKOUT_WINDOW_MS - MINUTE,
+    );
+    assert.equal(new LockoutClock('other', () => storage).remainingMs(5_000), undefined);
+    const failing = {
+      getItem: () => {
+        throw new Error('denied');
+      },
+      setItem: () => {
+        throw new Error('denied');
+      },
+      removeItem: () => undefined,
+    };
+    const clock = new LockoutClock('front', () => failing);
+    clock.attempted(0);
+    assert.equal(clock.remainingMs(MINUTE), DEFAULT_LOCKOUT_WINDOW_MS - MINUTE, 'kept in memory');
+    assert.equal(
+      lockoutMessage(undefined),
+      'Too many failed sign-in attempts. Signing in is blocked for up to 15 minutes; then try again.',
+    );
+    assert.equal(
+      lockoutMessage(undefined, true),
+      'Too many failed sign-in attempts. The wait is over: you can try again now.',
+    );
+    assert.doesNotMatch(REGISTER_FAILURES['rate-limited'], /a few minutes/);
+  });
+
+  test('Registration marks a rate-limited refusal as a lock-out, and only that one', () => {
+    const model = new Registration();
+    const [register] = model.dispatch({
+      type: 'sign-in',
+      credentials: { password: 'x', name: undefined },
+      online: true,
+    });
+    assert.equal(register?.type, 'register');
+    const attempt = register?.type === 'register' ? register.attempt : -1;
+    assert.deepEqual(
+      model.dispatch({
+        type: 'register-answered',
+        attempt,
+        response: { type: 'response', request: 'register', status: 'unregistered', reason: 'rate-limited' },
+      }),
+      [{ type: 'show-sign-in', error: REGISTER_FAILURES['rate-limited'], lockedOut: true }],
+    );
   });
 });

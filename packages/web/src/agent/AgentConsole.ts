@@ -26,6 +26,7 @@ import { AgentNameStore } from './agentNameStore.js';
 import { agentStatus } from './agentStatus.js';
 import { answerAcrossDrop } from './answerAcrossDrop.js';
 import { CallNotifier } from './CallNotifier.js';
+import { LockoutClock, lockoutMessage } from './lockoutClock.js';
 import { Registration, type RegistrationEffect, type RegistrationEvent } from './Registration.js';
 import { Ringer } from './Ringer.js';
 import { takenBy } from './takenBy.js';
@@ -105,6 +106,9 @@ export class AgentConsole {
   #extensionName = '';
   readonly #registration = new Registration();
   readonly #names = new AgentNameStore();
+  readonly #lockout: LockoutClock;
+  /** Counts the lock-out message down while it shows. */
+  #lockoutTimer: ReturnType<typeof setInterval> | undefined;
   readonly #calls = new Map<string, WaitingCall>();
   #answering: Answering | undefined;
   #active: ActiveCall | undefined;
@@ -126,6 +130,7 @@ export class AgentConsole {
   constructor(extensionId: string) {
     this.#extensionId = extensionId;
     this.#connection = pageConnection(peersUrl(extensionId));
+    this.#lockout = new LockoutClock(extensionId);
   }
 
   start(): void {
@@ -202,6 +207,7 @@ export class AgentConsole {
       this.#showSignInError('Enter the password for this extension.');
       return;
     }
+    this.#stopLockoutTimer();
     const name = displayName(this.#nameInput.value);
     this.#nameInput.value = name ?? '';
     this.#names.save(name);
@@ -229,6 +235,7 @@ export class AgentConsole {
     switch (effect.type) {
       case 'register': {
         const { attempt, credentials } = effect;
+        this.#lockout.attempted(Date.now());
         client.register(credentials.password, credentials.name).then(
           (response) => this.#dispatch({ type: 'register-answered', attempt, response }),
           (error: unknown) =>
@@ -258,8 +265,11 @@ export class AgentConsole {
         this.#clearQueue();
         this.#notice.hidden = true;
         if (effect.error === undefined) this.#signInError.hidden = true;
+        else if (effect.lockedOut === true) this.#showLockout();
         else this.#showSignInError(effect.error);
         showView(this.#root, 'signin', this.#passwordInput);
+        // Refused: the field keeps what was typed, selected, so that typing again replaces it.
+        if (effect.error !== undefined) this.#passwordInput.select();
         return;
     }
   }
@@ -270,7 +280,30 @@ export class AgentConsole {
     this.#signInButton.textContent = signingIn ? 'Signing in…' : 'Sign in';
   }
 
-  #showSignInError(message: string): void {
+  /** The server refused with `rate-limited`: says how long is left, counting down (see LockoutClock). */
+  #showLockout(): void {
+    this.#stopLockoutTimer();
+    const initially = this.#lockout.remainingMs(Date.now());
+    this.#showSignInError(lockoutMessage(initially), true);
+    if (initially === undefined) return;
+    let shown = lockoutMessage(initially);
+    this.#lockoutTimer = setInterval(() => {
+      const left = this.#lockout.remainingMs(Date.now());
+      const text = lockoutMessage(left, true);
+      // Changed only when the words change (once a minute): the alert is read again at every change.
+      if (text !== shown) this.#showSignInError(text, true);
+      shown = text;
+      if (left === undefined) this.#stopLockoutTimer();
+    }, 1000);
+  }
+
+  #stopLockoutTimer(): void {
+    clearInterval(this.#lockoutTimer);
+    this.#lockoutTimer = undefined;
+  }
+
+  #showSignInError(message: string, keepTimer = false): void {
+    if (!keepTimer) this.#stopLockoutTimer();
     this.#signInError.replaceChildren(icon('alert'), document.createTextNode(message));
     this.#signInError.hidden = false;
   }

@@ -37,12 +37,16 @@ export type RegistrationEffect =
   | { type: 'register'; attempt: number; credentials: AgentCredentials }
   | { type: 'deregister' }
   | { type: 'show-console' }
-  /** The sign-in form, with a sentence saying what went wrong, if anything did. */
-  | { type: 'show-sign-in'; error: string | undefined };
+  /**
+   * The sign-in form, with a sentence saying what went wrong, if anything did; `lockedOut` when the server
+   * answered `rate-limited` (the console then says how long is left, see LockoutClock).
+   */
+  | { type: 'show-sign-in'; error: string | undefined; lockedOut?: true };
 
 export const REGISTER_FAILURES: Record<RegisterFailureReason, string> = {
   'bad-password': 'Wrong password. Please check it and try again.',
-  'rate-limited': 'Too many failed sign-in attempts. Please wait a few minutes, then try again.',
+  'rate-limited':
+    'Too many failed sign-in attempts. Signing in is blocked for up to 15 minutes; then try again.',
 };
 
 export const NOT_CONNECTED = 'Not connected to the server yet. Please wait a moment and try again.';
@@ -93,7 +97,11 @@ export class Registration {
           state.kind === 'registering-again' && reason === 'bad-password'
             ? PASSWORD_CHANGED
             : REGISTER_FAILURES[reason];
-        return [{ type: 'show-sign-in', error }];
+        return [
+          reason === 'rate-limited'
+            ? { type: 'show-sign-in', error, lockedOut: true }
+            : { type: 'show-sign-in', error },
+        ];
       }
       case 'register-failed': {
         if (!this.#isCurrent(event.attempt)) return [];
