@@ -68,7 +68,7 @@ describe('caller availability', () => {
     );
     assert.equal(
       availability({ status: undefined, connection: 'gone', browserCanCall: true }).pill.text,
-      'Unavailable',
+      'Removed',
     );
     assert.equal(
       availability({ status: 'ready', connection: 'online', browserCanCall: false }).canCall,
@@ -200,7 +200,7 @@ describe('agent status pill', () => {
     assert.equal(agentStatus('registering-again', 'online', true).text, 'Reconnecting…');
     assert.deepEqual(agentStatus('signed-in', 'online', true), { state: 'busy', text: 'In a call' });
     assert.deepEqual(agentStatus('signed-in', 'online', false), { state: 'ready', text: 'Signed in' });
-    assert.equal(agentStatus('signed-in', 'gone', false).text, 'Unavailable');
+    assert.equal(agentStatus('signed-in', 'gone', false).text, 'Removed');
   });
 });
 

@@ -233,4 +233,36 @@ describe('issue 10, what the walk-through found', () => {
     await error.filter({ hasText: /You can try again in 15 minutes\./ }).waitFor();
     assert.deepEqual(errors, []);
   });
+
+  test('a removed extension: the pill and the text on both pages say Removed; no banner saying otherwise', async (t) => {
+    const { server, errors, open } = await stage(t, { extensionCheckInterval: 0.2 });
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const caller = await open(server.callerUrl(FRONT_DESK.id));
+    await signIn(agent, FRONT_DESK.password);
+    await pillSays(caller, '#extension-status', 'Ready');
+
+    assert.equal(await server.store.remove(FRONT_DESK.id), true);
+    await pillSays(agent, '#agent-status', 'Removed');
+    await pillSays(caller, '#extension-status', 'Removed');
+    assert.equal(
+      await agent.locator('#console-hint').textContent(),
+      'This extension was removed: no more calls will ring here.',
+    );
+    assert.equal(
+      await caller.locator('#availability-hint').textContent(),
+      'This extension no longer exists, so it cannot take calls.',
+    );
+    assert.equal(await caller.getByRole('button', { name: 'Call', exact: true }).isDisabled(), true);
+    for (const page of [agent, caller]) {
+      assert.equal(await page.locator('#connection-banner').isHidden(), true, 'no banner beside the pill');
+    }
+    // It stays that way: nothing reconnects.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.equal(await agent.locator('#agent-status').textContent(), 'Removed');
+    assert.equal(await caller.locator('#extension-status').textContent(), 'Removed');
+    assert.deepEqual(
+      errors.filter((error) => !/WebSocket/i.test(error)),
+      [],
+    );
+  });
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { agentStatus, consoleHint } from '../src/agent/agentStatus.js';
 import { DEFAULT_LOCKOUT_WINDOW_MS, LockoutClock, lockoutMessage } from '../src/agent/lockoutClock.js';
 import { REGISTER_FAILURES, Registration } from '../src/agent/Registration.js';
 import { answerBlocked, missedCall } from '../src/agent/waitingCallText.js';
@@ -150,5 +151,20 @@ describe('the lock-out clock', () => {
       }),
       [{ type: 'show-sign-in', error: REGISTER_FAILURES['rate-limited'], lockedOut: true }],
     );
+  });
+});
+
+describe('a removed extension', () => {
+  test('one state: the pill says Removed and the hint why, on both pages; no Reconnecting', () => {
+    const caller = availability({ status: undefined, connection: 'gone', browserCanCall: true });
+    assert.deepEqual(caller, {
+      pill: { state: 'offline', text: 'Removed' },
+      canCall: false,
+      hint: 'This extension no longer exists, so it cannot take calls.',
+    });
+    assert.deepEqual(agentStatus('signed-in', 'gone', false), { state: 'offline', text: 'Removed' });
+    assert.match(consoleHint('gone'), /was removed/);
+    assert.equal(consoleHint('online'), 'You are receiving calls for this extension.');
+    assert.match(consoleHint('reconnecting'), /Reconnecting/);
   });
 });

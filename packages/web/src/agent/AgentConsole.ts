@@ -23,7 +23,7 @@ import { showView } from '../shared/showView.js';
 import { mark } from '../shared/testHook.js';
 import { WarmStandby } from '../shared/WarmStandby.js';
 import { AgentNameStore } from './agentNameStore.js';
-import { agentStatus } from './agentStatus.js';
+import { agentStatus, consoleHint } from './agentStatus.js';
 import { answerAcrossDrop } from './answerAcrossDrop.js';
 import { CallNotifier } from './CallNotifier.js';
 import { LockoutClock, lockoutMessage } from './lockoutClock.js';
@@ -459,6 +459,7 @@ export class AgentConsole {
     );
     this.#status.dataset.state = state;
     this.#status.textContent = text;
+    byId('console-hint').textContent = consoleHint(this.#connection.state);
   }
 
   // ---------------------------------------------------------------- answering and the call

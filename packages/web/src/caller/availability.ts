@@ -28,6 +28,7 @@ export function availability({ status, connection, browserCanCall, call }: Avail
   const canCall = status === 'ready' && online && browserCanCall;
   // While the page's own call is under way the pill is about it (a drop meanwhile is the banner's).
   if (call !== undefined) return { pill: { state: 'busy', text: ownCallText(call) }, canCall, hint: '' };
+  if (connection === 'gone') return { pill: REMOVED, canCall: false, hint: REMOVED_HINT };
   if (status === 'ready') return { pill: { state: 'ready', text: 'Ready' }, canCall, hint: '' };
   if (status === 'offline') {
     return {
@@ -36,14 +37,17 @@ export function availability({ status, connection, browserCanCall, call }: Avail
       hint: 'Nobody is available right now. This page updates by itself when someone is.',
     };
   }
-  const text =
-    connection === 'gone' ? 'Unavailable' : connection === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
+  const text = connection === 'reconnecting' ? 'Reconnecting…' : 'Connecting…';
   return {
     pill: { state: 'connecting', text },
     canCall,
     hint: connection === 'reconnecting' ? 'Waiting for the connection to come back…' : '',
   };
 }
+
+/** The extension was removed from the server (the connection closed with 4404): for good. */
+export const REMOVED = { state: 'offline', text: 'Removed' } as const;
+const REMOVED_HINT = 'This extension no longer exists, so it cannot take calls.';
 
 function ownCallText(call: OwnCall): string {
   switch (call.kind) {

@@ -6,6 +6,7 @@ const TEXT: Record<ResumingState, string> = {
   connecting: 'Connecting…',
   online: 'Connected',
   reconnecting: 'Reconnecting…',
+  // Not shown: a removed extension is the pages' own state, said by their status pill (one place).
   gone: 'This extension no longer exists.',
   closed: 'Disconnected.',
 };
@@ -24,7 +25,10 @@ export class ConnectionBanner {
     testHook.connection = state;
     this.#element.dataset.state = state;
     this.#text.textContent = TEXT[state];
-    // The first connection usually takes a few milliseconds: no point flashing "Connecting…".
-    this.#element.hidden = state === 'online' || state === 'connecting' || state === 'idle';
+    // The first connection usually takes a few milliseconds: no point flashing "Connecting…". The banner
+    // is about the connection coming back; a removed extension (`gone`) never will, and the pages' pill
+    // and hint say so instead of a second, different message.
+    this.#element.hidden =
+      state === 'online' || state === 'connecting' || state === 'idle' || state === 'gone';
   }
 }
