@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, type TestContext, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
-import { firstRemoteFrameAt } from './support/pageProbes.js';
+import { firstRemoteFrameAt, remoteVideo } from './support/pageProbes.js';
 import { answerButton, MEDIA, openPage, placeCall, SHORT, signIn } from './support/pages.js';
 import { Scope } from './support/Scope.js';
 import { startWebServer, type WebTestExtension } from './support/webServer.js';
@@ -264,5 +264,40 @@ describe('issue 10, what the walk-through found', () => {
       errors.filter((error) => !/WebSocket/i.test(error)),
       [],
     );
+  });
+
+  test('after 5 s of a call the remote video is at least 640 px wide at both ends (fake camera, 720p asked)', async (t) => {
+    const { server, errors, open } = await stage(t);
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const caller = await open(server.callerUrl(FRONT_DESK.id));
+    await signIn(agent, FRONT_DESK.password);
+    await placeCall(caller, 'Ann');
+    await answerButton(agent, 'Ann').click();
+    await Promise.all([firstRemoteFrameAt(agent, MEDIA), firstRemoteFrameAt(caller, MEDIA)]);
+    const connectedAt = Date.now();
+    const sizes: string[] = [];
+    for (let second = 1; second <= 5; second++) {
+      await new Promise((resolve) => setTimeout(resolve, connectedAt + second * 1000 - Date.now()));
+      const [atAgent, atCaller] = await Promise.all([remoteVideo(agent), remoteVideo(caller)]);
+      sizes.push(
+        `${second} s: agent sees ${atAgent?.videoWidth}x${atAgent?.videoHeight}, caller sees ${atCaller?.videoWidth}x${atCaller?.videoHeight}`,
+      );
+    }
+    console.log(`remote video sizes after the first frame:\n  ${sizes.join('\n  ')}`);
+    const [atAgent, atCaller] = await Promise.all([remoteVideo(agent), remoteVideo(caller)]);
+    assert.ok((atAgent?.videoWidth ?? 0) >= 640, `the agent's remote video: ${JSON.stringify(atAgent)}`);
+    assert.ok((atCaller?.videoWidth ?? 0) >= 640, `the caller's remote video: ${JSON.stringify(atCaller)}`);
+    // What each side captures: the camera's 720p (the fake camera has it).
+    for (const page of [agent, caller]) {
+      const settings = await page.evaluate(() => {
+        const track = (window.__pbxTest?.pc?.getSenders() ?? []).find(
+          (sender) => sender.track?.kind === 'video',
+        )?.track;
+        const { width, height } = track?.getSettings() ?? {};
+        return { width, height };
+      });
+      assert.deepEqual(settings, { width: 1280, height: 720 });
+    }
+    assert.deepEqual(errors, []);
   });
 });
