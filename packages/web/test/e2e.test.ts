@@ -422,8 +422,9 @@ describe('the web app in Chromium', () => {
     await restarted;
 
     // The restarted process knows neither peer (resumed: false): still in the call, media still flowing,
-    // and the console registers again by itself, so the extension is ready again.
-    await waitForStatus(caller.page, 'Ready', 15_000);
+    // and the console registers again by itself, so the extension is ready again (the caller's pill says
+    // its call meanwhile, and Ready once it is over).
+    await caller.page.locator('#extension-status', { hasText: /^In a call$/ }).waitFor({ timeout: 15_000 });
     await agent.page.locator('#agent-status', { hasText: 'In a call' }).waitFor({ timeout: 15_000 });
     await agent.page.locator('#connection-banner').waitFor({ state: 'hidden' });
     await caller.page.locator('#connection-banner').waitFor({ state: 'hidden' });
@@ -435,6 +436,7 @@ describe('the web app in Chromium', () => {
     // side has one, tells it, else it hangs up itself).
     await caller.page.getByRole('button', { name: 'Hang up' }).click();
     await caller.page.getByRole('heading', { name: 'Call ended' }).waitFor();
+    await waitForStatus(caller.page, 'Ready', 15_000);
     const agentHangUp = agent.page.getByRole('button', { name: 'Hang up' });
     await agentHangUp.click({ timeout: 2_000 }).catch(() => undefined);
     await agent.page.locator('#agent-status', { hasText: 'Signed in' }).waitFor();

@@ -111,7 +111,8 @@ describe('a single server process killed with kill -9 mid-call (Chromium)', () =
     const listeningAt = Date.now();
 
     // A new process: both pages are new peers there; the console registers again by itself.
-    await waitForStatus(caller, 'Ready', 20_000);
+    // The caller's pill says its call (not Ready) while the call is on.
+    await caller.locator('#extension-status', { hasText: /^Talking to Alice$/ }).waitFor({ timeout: 20_000 });
     await agent.locator('#agent-status', { hasText: 'In a call' }).waitFor({ timeout: 20_000 });
     for (const page of [agent, caller]) {
       await page.locator('#connection-banner').waitFor({ state: 'hidden', timeout: 20_000 });
