@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { addCallsCommands } from './cli/callsCommands.js';
 import { FAILURE_EXIT_CODE, USAGE_EXIT_CODE, UsageError } from './cli/cliErrors.js';
 import { addExtensionCommands } from './cli/extensionCommands.js';
 import { addServeCommand } from './cli/serveCommand.js';
@@ -19,6 +20,7 @@ function buildProgram(): Command {
     .configureOutput({ outputError: (text, write) => write(`${toOneLine(text)}\n`) });
   addServeCommand(program);
   addExtensionCommands(program);
+  addCallsCommands(program);
   return program;
 }
 

@@ -9,8 +9,10 @@ import { RedisBackend, type RedisTrouble } from './backend/RedisBackend.js';
 import { OptionError, type ServerOptions, withDefaults } from './config/serverOptions.js';
 import { assertNever } from './core/assertNever.js';
 import { type Clock, systemClock } from './core/Clock.js';
-import { Switchboard } from './core/Switchboard.js';
+import { type LocalPeerCounts, Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
+import { CallHistoryRecorder } from './history/CallHistoryRecorder.js';
+import { HistoryPruner } from './history/HistoryPruner.js';
 import { registerWebRoutes } from './http/webRoutes.js';
 import { randomId } from './ids/randomId.js';
 import { FlexibleRegisterAttemptLimiter } from './limits/FlexibleRegisterAttemptLimiter.js';
@@ -78,8 +80,16 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   }
   const backend = givenBackend ?? redis ?? new MemoryBackend();
 
+  // Read at scrape time only, once the switchboard exists.
+  const metrics = new ServerMetrics(
+    { localPeerCounts: (): LocalPeerCounts => switchboard.localPeerCounts() },
+    { node: nodeId },
+  );
+  const history = new CallHistoryRecorder(store, metrics, log.child({ component: 'calls' }));
+  const pruner = new HistoryPruner(store, options.historyRetention, log.child({ component: 'history' }));
   const switchboard = new Switchboard({
     backend,
+    calls: history,
     directory: new StoreExtensionDirectory(store),
     // In a cluster, failed attempts are counted in Redis: N processes must not give N times the attempts.
     registerLimiter:
@@ -99,10 +109,6 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     resumeGraceMs: options.resumeGrace * 1000,
     onInternalError: (err, peer) => log.error({ err, ...peer }, 'request failed inside the server'),
   });
-  const metrics = new ServerMetrics(
-    { localPeerCounts: () => switchboard.localPeerCounts() },
-    { node: nodeId },
-  );
   // Compiled once: the WebSocket upgrades and Fastify's request.ip (request logs) agree on the client.
   const proxyTrust = compileProxyTrust(options.trustProxy);
   const gateway = new PeerGateway(switchboard, store, metrics, log, {
@@ -194,6 +200,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   const port = typeof address === 'object' && address !== null ? address.port : options.port;
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   log.info({ url }, 'listening');
+  pruner.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -227,6 +234,8 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
           log.warn('some connections had not finished detaching; releasing the backend anyway');
         }
         await backend.close();
+        await pruner.stop();
+        await settlesWithin(history.flush(), DRAIN_TIMEOUT_MS);
         if (givenStore === undefined) await store.close();
         log.info('closed');
       })();

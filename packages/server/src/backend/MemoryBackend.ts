@@ -94,6 +94,11 @@ export class MemoryBackend implements SwitchboardBackend {
     const answererPeerId = answerer.peerId;
     const name = answerer.name === undefined ? {} : { name: answerer.name };
     call.answererPeerId = answererPeerId;
+    call.record = {
+      ...call.record,
+      answeredAt: answerer.answeredAt,
+      ...(answerer.name === undefined ? {} : { answererName: answerer.name }),
+    };
     this.publish(extensionId, peer(call.record.callerPeerId), {
       kind: 'connected',
       callId,

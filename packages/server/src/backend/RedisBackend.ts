@@ -1,6 +1,7 @@
 import type { ServerMessage } from '@pbx-peers/protocol';
 import type { Logger } from 'pino';
 import { settlesWithin } from '../async/settlesWithin.js';
+import type { CallEndedByBackend } from '../core/EndedCall.js';
 import type { LocalSession } from '../core/LocalPeer.js';
 import type { Audience, Notice, NoticeSink, Orphan } from '../core/Notice.js';
 import type { KeptMessage, PeerHandover, PeerMove } from '../core/PeerHandover.js';
@@ -243,28 +244,32 @@ export class RedisBackend implements SwitchboardBackend {
   }
 
   async placeCall(call: NewCall): Promise<PlaceResult> {
-    const { callId, extensionId, callerPeerId, name } = call;
+    const { callId, extensionId, callerPeerId, name, ringingAt } = call;
     const reply = await this.fenced(
       script.placeCall,
       extensionId,
       ['registered', 'calls', 'seq'],
-      [callId, callerPeerId, name ?? '', name === undefined ? '0' : '1'],
+      [callId, callerPeerId, name ?? '', name === undefined ? '0' : '1', String(ringingAt)],
     );
     if (reply[0] !== 1) return { outcome: 'unavailable' };
     return { outcome: 'ringing', call: { ...call, order: integer(reply[1]) } };
   }
 
   async claimCall(extensionId: string, callId: string, answerer: Answerer): Promise<ClaimResult> {
-    const { peerId, name } = answerer;
+    const { peerId, name, answeredAt } = answerer;
     const reply = await this.fenced(
       script.claimCall,
       extensionId,
       ['calls'],
-      [callId, peerId, name ?? '', name === undefined ? '0' : '1'],
+      [callId, peerId, name ?? '', name === undefined ? '0' : '1', String(answeredAt)],
     );
     if (reply[0] !== 1) return { outcome: 'not-ringing' };
     const stored = parseStoredCall(reply[1]);
-    const call = toCallRecord(extensionId, stored);
+    const call = {
+      ...toCallRecord(extensionId, stored),
+      answeredAt,
+      ...(name === undefined ? {} : { answererName: name }),
+    };
     if (typeof stored.callerNode === 'string')
       this.partyNodes.learn(callId, call.callerPeerId, stored.callerNode);
     return { outcome: 'claimed', call };
@@ -505,7 +510,8 @@ export class RedisBackend implements SwitchboardBackend {
   private async sweep(deadNode: string, extensionId: string): Promise<void> {
     const keyNames: ExtensionKey[] = ['registered', 'calls', 'seq', 'peers', 'undelivered'];
     if (this.sink?.adopts !== true) {
-      await this.run(script.sweepNode, extensionId, keyNames, ['', '', '0', deadNode]);
+      const reply = await this.run(script.sweepNode, extensionId, keyNames, ['', '', '0', deadNode]);
+      this.reportEnded(extensionId, reply);
       return;
     }
     // Subscribed before the script runs, so that no notice of the extension published after it is missed.
@@ -515,6 +521,7 @@ export class RedisBackend implements SwitchboardBackend {
     const reply = await this.fenced(script.sweepNode, extensionId, keyNames, [seen, '1', deadNode]);
     // At the fence: before anything the script published, the peers are here and hear what they missed.
     const adoption = readAdoption(extensionId, reply, seen === '' ? undefined : Number(seen));
+    this.reportEnded(extensionId, reply);
     if (adoption.orphans.length > 0) this.sink?.adopt(extensionId, adoption.orphans);
     else if (!wasSubscribed && !this.watched.has(extensionId)) this.unwatch(extensionId);
     for (const orphan of adoption.orphans) this.catchUp(extensionId, orphan, adoption);
@@ -523,6 +530,12 @@ export class RedisBackend implements SwitchboardBackend {
       { deadNode, extensionId, adopted: adoption.orphans.length, undelivered: adoption.undelivered.length },
       'took on the peers of a dead process',
     );
+  }
+
+  /** The calls a sweep ended (its reply's last element), for the call history. */
+  private reportEnded(extensionId: string, reply: unknown[]): void {
+    const ended = readEndedCalls(extensionId, reply[5]);
+    if (ended.length > 0) this.sink?.endedCalls(extensionId, ended);
   }
 
   /**
@@ -821,6 +834,18 @@ interface Adoption {
   missed: Notice[] | undefined;
 }
 
+function readEndedCalls(extensionId: string, raw: unknown): CallEndedByBackend[] {
+  return (Array.isArray(raw) ? raw : []).map((encoded: unknown) => {
+    const value: unknown = JSON.parse(String(encoded));
+    if (typeof value !== 'object' || value === null) throw new Error('unreadable ended call in redis');
+    const { c, o, b } = value as { c?: unknown; o?: unknown; b?: unknown };
+    if ((o !== 'abandoned' && o !== 'dropped') || (b !== 'caller' && b !== 'agent')) {
+      throw new Error('unreadable ended call in redis');
+    }
+    return { call: toCallRecord(extensionId, c as StoredCall), outcome: o, endedBy: b };
+  });
+}
+
 function readAdoption(extensionId: string, reply: unknown[], seen: number | undefined): Adoption {
   const [taken, theirCalls, ringing, undelivered, events] = reply;
   const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
@@ -941,6 +966,9 @@ interface StoredCall {
   callerNode?: unknown;
   answererPeerId?: unknown;
   answererNode?: unknown;
+  ringingAt?: unknown;
+  answeredAt?: unknown;
+  answererName?: unknown;
 }
 
 function parseStoredCall(raw: unknown): StoredCall {
@@ -959,6 +987,10 @@ function toCallRecord(extensionId: string, stored: StoredCall): CallRecord {
     callerPeerId: stored.callerPeerId,
     ...(typeof stored.name === 'string' ? { name: stored.name } : {}),
     order: integer(stored.order),
+    // Calls stored by an older version carry no times: the history then shows 0 (the epoch).
+    ringingAt: typeof stored.ringingAt === 'number' ? stored.ringingAt : 0,
+    ...(typeof stored.answeredAt === 'number' ? { answeredAt: stored.answeredAt } : {}),
+    ...(typeof stored.answererName === 'string' ? { answererName: stored.answererName } : {}),
   };
 }
 

@@ -1,18 +1,14 @@
 /** `pbx-peers extension add|list|remove|passwd`: managing the extensions that may register. */
 
 import type { Command } from 'commander';
-import {
-  DuplicateExtensionError,
-  type ExtensionRecord,
-  type ExtensionStore,
-} from '../store/ExtensionStore.js';
+import { DuplicateExtensionError, type ExtensionRecord } from '../store/ExtensionStore.js';
 import { generatePassword, isValidExtensionId, newExtensionId } from '../store/extensionIds.js';
-import { openExtensionStore } from '../store/openExtensionStore.js';
 import { hashPassword } from '../store/passwordHash.js';
 import { CommandFailedError, UsageError } from './cliErrors.js';
-import { dbPathOption, resolveDbPath } from './dbOption.js';
+import { dbPathOption } from './dbOption.js';
 import { defaultBaseUrl, extensionPageUrls, parseBaseUrl } from './pageUrls.js';
 import { printLine } from './terminal.js';
+import { withStore } from './withStore.js';
 
 const MAX_NAME_LENGTH = 100;
 const PASSWORD_NOTICE = '(shown once; store it now)';
@@ -173,26 +169,6 @@ async function changePassword(id: string, flags: PasswordFlags): Promise<void> {
 }
 
 /** `create`: whether a missing database may be created; otherwise its absence is the failure. */
-async function withStore<T>(
-  dbFlag: string | undefined,
-  { create }: { create: boolean },
-  use: (store: ExtensionStore) => Promise<T>,
-): Promise<T> {
-  const db = resolveDbPath(dbFlag);
-  let store: ExtensionStore;
-  try {
-    store = await openExtensionStore(db, { create });
-  } catch (error) {
-    // Already one sentence naming the database (a PostgreSQL URL without its password).
-    throw new CommandFailedError(error instanceof Error ? error.message : String(error));
-  }
-  try {
-    return await use(store);
-  } finally {
-    await store.close();
-  }
-}
-
 function validName(rawName: string): string {
   const name = rawName.trim();
   const length = [...name].length;

@@ -266,6 +266,13 @@ export const serverOptionSpecs = {
     shownDefault: '20',
     rules: seconds(0, 3_600),
   }),
+  historyRetention: spec({
+    flag: '--history-retention',
+    doc: 'Days the call history and callback requests are kept; older ones are deleted hourly.',
+    defaultValue: 90,
+    shownDefault: '90',
+    rules: integer(1, 3_650),
+  }),
   pingInterval: spec({
     flag: '--ping-interval',
     doc: 'Seconds between WebSocket pings; a peer that missed the previous ping is terminated.',

@@ -1,4 +1,5 @@
 import type { DisconnectReason, ExtensionStatus, RequestId } from '@pbx-peers/protocol';
+import type { CallEndedByBackend } from './EndedCall.js';
 import type { PeerHandover, PeerMove } from './PeerHandover.js';
 
 /**
@@ -62,6 +63,11 @@ export interface NoticeSink {
    * delivers next reach them. Only while `adopts`.
    */
   adopt(extensionId: string, orphans: readonly Orphan[]): void;
+  /**
+   * Calls the backend ended for the peers of a process that died, reported here once, by the one process
+   * that ended them, as the core reports its own (`CallObserver.ended`).
+   */
+  endedCalls(extensionId: string, calls: readonly CallEndedByBackend[]): void;
   /**
    * Whether this process takes such peers on: not while resuming is off or it is shutting down; the
    * backend then ends them as section 6 says.

@@ -11,7 +11,9 @@ import type {
 } from '@pbx-peers/protocol';
 import { protocolError } from '@pbx-peers/protocol';
 import { assertNever } from './assertNever.js';
+import type { CallObserver } from './CallObserver.js';
 import type { Clock } from './Clock.js';
+import { endedCallOf, historyEntry } from './EndedCall.js';
 import type { ExtensionDirectory } from './ExtensionDirectory.js';
 import { LocalPeer, type LocalSession, type PeerDispatcher, type PeerView } from './LocalPeer.js';
 import type { Audience, Notice, NoticeSink, Orphan } from './Notice.js';
@@ -20,7 +22,7 @@ import type { PeerLink } from './PeerLink.js';
 import type { ReceivedMessage, ReceivedSignal } from './ReceivedMessage.js';
 import type { RegisterAttemptLimiter } from './RegisterAttemptLimiter.js';
 import { RegisterAttempts, type RegisterVerdict } from './RegisterAttempts.js';
-import type { CallEnding, SwitchboardBackend } from './SwitchboardBackend.js';
+import type { CallEnding, EndResult, SwitchboardBackend } from './SwitchboardBackend.js';
 
 /**
  * The call and presence logic of the protocol (`docs/protocol.md` sections 3 to 7). Pure: it imports
@@ -40,6 +42,8 @@ export interface SwitchboardDependencies {
   ringTimeoutMs: number;
   /** How long a peer whose connection dropped may resume, in milliseconds; 0 turns resuming off. */
   resumeGraceMs: number;
+  /** Hears calls placed, answered and ended, by this process (logs, metrics, the call history). */
+  calls?: CallObserver;
   /** A task failed unexpectedly (the backend threw); the peer's connection is closed with 1011. */
   onInternalError: (error: unknown, peer: { extensionId: string; peerId: string | undefined }) => void;
 }
@@ -121,6 +125,12 @@ export class Switchboard {
       hasPeer: (peerId) => this.peersById.has(peerId),
       handOver: (extensionId, token, move) => this.handOver(extensionId, token, move),
       adopt: (extensionId, orphans) => this.adopt(extensionId, orphans),
+      endedCalls: (_extensionId, calls) => {
+        const now = deps.clock.now();
+        for (const { call, outcome, endedBy } of calls) {
+          deps.calls?.ended(historyEntry(call, now, outcome, endedBy));
+        }
+      },
       get adopts() {
         return adopts();
       },
@@ -546,11 +556,13 @@ export class Switchboard {
         extensionId: peer.extensionId,
         callerPeerId: request.peerId,
         ...optionalName(request.name),
+        ringingAt: clock.now(),
       }),
     );
     if (placed.outcome === 'unavailable') {
       return this.respond(peer, request, { status: 'unavailable' });
     }
+    this.deps.calls?.placed(placed.call);
     // Set in the same task as the response: a `connected` published meanwhile waits in the queue behind it.
     peer.session = { callId, role: 'caller', state: 'ringing' };
     this.respond(peer, request, { status: 'ringing', callId });
@@ -569,16 +581,21 @@ export class Switchboard {
     if (peer.session !== undefined) {
       return this.fail(peer, request, 'busy', 'This peer is already in a session.');
     }
-    const { backend } = this.deps;
+    const { backend, clock } = this.deps;
     const { callId } = request;
     const claim = await this.step(
       peer,
       peer.view(),
-      backend.claimCall(peer.extensionId, callId, { peerId: request.peerId, ...optionalName(peer.name) }),
+      backend.claimCall(peer.extensionId, callId, {
+        peerId: request.peerId,
+        ...optionalName(peer.name),
+        answeredAt: clock.now(),
+      }),
     );
     if (claim.outcome === 'not-ringing') {
       return this.respond(peer, request, { status: 'unavailable', callId });
     }
+    this.deps.calls?.answered(claim.call);
     const callerPeerId = claim.call.callerPeerId;
     peer.session = { callId, role: 'answerer', state: 'connected', otherPeerId: callerPeerId };
     // A signal from the caller (who may hear `connected` before this task ends) waits in this peer's queue,
@@ -703,7 +720,16 @@ export class Switchboard {
     const { callId } = peer.session as { callId: string };
     peer.session = undefined;
     this.cancelRingTimer(callId);
-    await this.step(peer, before, this.deps.backend.endCall(peer.extensionId, callId, ending));
+    const result = await this.step(peer, before, this.deps.backend.endCall(peer.extensionId, callId, ending));
+    this.reportEnd(result, ending);
+  }
+
+  /** Only the process whose `endCall` ended the call hears `ended`, so each call is reported once. */
+  private reportEnd(result: EndResult, ending: CallEnding): void {
+    const { calls, clock } = this.deps;
+    if (calls === undefined) return;
+    const ended = endedCallOf(result, ending, clock.now());
+    if (ended !== undefined) calls.ended(ended);
   }
 
   /**
@@ -725,11 +751,13 @@ export class Switchboard {
     // The caller hears `disconnected timeout` from the backend, through its queue, if the call still rang.
     caller.queue.push(async () => {
       const before = caller.view();
-      await this.step(
+      const ending: CallEnding = { reason: 'timeout' };
+      const result = await this.step(
         caller,
         before,
-        this.deps.backend.endCall(caller.extensionId, callId, { reason: 'timeout' }),
+        this.deps.backend.endCall(caller.extensionId, callId, ending),
       );
+      this.reportEnd(result, ending);
     });
   }
 

@@ -23,6 +23,12 @@ export interface CallRecord {
    * clocks say.
    */
   order: number;
+  /** When it started ringing (ms since the epoch, the placing process's clock): for the call history. */
+  ringingAt: number;
+  /** When it was answered, once it has been (the answering process's clock). */
+  answeredAt?: number;
+  /** The answering agent's display name, when it gave one (protocol 1.1). */
+  answererName?: string;
 }
 
 export interface NewCall {
@@ -30,6 +36,7 @@ export interface NewCall {
   extensionId: string;
   callerPeerId: string;
   name?: string;
+  ringingAt: number;
 }
 
 /**
@@ -58,6 +65,8 @@ export type PlaceResult = { outcome: 'ringing'; call: CallRecord } | { outcome: 
 export interface Answerer {
   peerId: string;
   name?: string;
+  /** When it answered (ms since the epoch): kept with the call for the history. */
+  answeredAt: number;
 }
 
 export type ClaimResult = { outcome: 'claimed'; call: CallRecord } | { outcome: 'not-ringing' };
@@ -126,8 +135,9 @@ export interface SwitchboardBackend {
    */
   placeCall(call: NewCall): Promise<PlaceResult>;
   /**
-   * First answer wins: moves a ringing call of this extension to connected, exactly once. Publishes
-   * `connected` to the caller and `claimed` to `registered`, both with the answerer's `name` if given.
+   * First answer wins: moves a ringing call of this extension to connected, exactly once, keeping the
+   * answerer's `answeredAt` and `name` with it (the result's call has them). Publishes `connected` to the
+   * caller and `claimed` to `registered`, both with the answerer's `name` if given.
    */
   claimCall(extensionId: string, callId: string, answerer: Answerer): Promise<ClaimResult>;
   /**

@@ -1,6 +1,8 @@
 import type { ClientMessageType, ServerMessage, ServerMessageType } from '@pbx-peers/protocol';
-import { collectDefaultMetrics, Gauge, Counter as PromCounter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Histogram, Counter as PromCounter, Registry } from 'prom-client';
+import type { EndedCall } from '../core/EndedCall.js';
 import type { LocalPeerCounts } from '../core/Switchboard.js';
+import type { CallMetrics } from '../history/CallHistoryRecorder.js';
 
 /** What the gauges read at scrape time. */
 export interface MetricsSources {
@@ -25,7 +27,7 @@ export type ConnectionCutReason =
  * validates the label set on every `inc()`, even through a label child); each scrape folds the tallies
  * into the counters, so `/metrics` shows the same series with the same values.
  */
-export class ServerMetrics {
+export class ServerMetrics implements CallMetrics {
   readonly registry = new Registry();
   private readonly messagesIn = new Map<ClientMessageType | RejectedInput, number>();
   private readonly messagesOut = new Map<ServerMessageType, number>();
@@ -33,6 +35,11 @@ export class ServerMetrics {
   private readonly registerFailures: PromCounter<'reason'>;
   private readonly connectionsCut: PromCounter<'reason'>;
   private unansweredDrops = 0;
+  private readonly calls: PromCounter<'outcome'>;
+  private readonly ringSeconds: Histogram;
+  private readonly callSeconds: Histogram;
+  private readonly historyWriteFailures: PromCounter;
+  private readonly callbackRequests: PromCounter;
 
   constructor(sources: MetricsSources, labels: { node: string }) {
     const registers = [this.registry];
@@ -97,6 +104,35 @@ export class ServerMetrics {
       labelNames: ['reason'],
       registers,
     });
+    // Each call is counted by the one process that ended (or answered) it, so a cluster's sum is its total.
+    this.calls = new PromCounter({
+      name: 'pbx_peers_calls_total',
+      help: 'Calls ended, by outcome: answered, dropped, abandoned, timeout.',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.ringSeconds = new Histogram({
+      name: 'pbx_peers_call_ring_seconds',
+      help: 'How long answered calls rang before an agent answered.',
+      buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300],
+      registers,
+    });
+    this.callSeconds = new Histogram({
+      name: 'pbx_peers_call_duration_seconds',
+      help: 'How long answered calls lasted, from the answer to the end.',
+      buckets: [10, 30, 60, 120, 300, 600, 1_200, 1_800, 3_600, 7_200],
+      registers,
+    });
+    this.historyWriteFailures = new PromCounter({
+      name: 'pbx_peers_history_write_failures_total',
+      help: 'Ended calls that could not be written to the call history (store down, slow or full backlog).',
+      registers,
+    });
+    this.callbackRequests = new PromCounter({
+      name: 'pbx_peers_callback_requests_total',
+      help: 'Callback requests left by callers.',
+      registers,
+    });
     const metrics = this;
     new PromCounter({
       name: 'pbx_peers_unanswered_drops_total',
@@ -107,6 +143,23 @@ export class ServerMetrics {
         this.inc(metrics.unansweredDrops);
       },
     });
+  }
+
+  callAnswered(ringMs: number): void {
+    this.ringSeconds.observe(ringMs / 1000);
+  }
+
+  callEnded(call: EndedCall): void {
+    this.calls.labels(call.outcome).inc();
+    if (call.answeredAt !== undefined) this.callSeconds.observe((call.endedAt - call.answeredAt) / 1000);
+  }
+
+  historyWriteFailed(): void {
+    this.historyWriteFailures.inc();
+  }
+
+  callbackRequested(): void {
+    this.callbackRequests.inc();
   }
 
   /** A frame over the rate that was dropped without an answer (one answer per run of drops is sent). */

@@ -1,5 +1,7 @@
+import type { CallHistoryStore } from './CallHistoryStore.js';
+
 /**
- * Where extensions live: SQLite (`SqliteExtensionStore`) or PostgreSQL (`PostgresExtensionStore`), opened
+ * Where extensions (and their call history, see `CallHistoryStore`) live: SQLite (`SqliteExtensionStore`) or PostgreSQL (`PostgresExtensionStore`), opened
  * by `openExtensionStore` from the `--db` value. One contract test suite
  * (`test/store/extensionStoreContract.ts`) runs against each. Methods are async so that a networked store
  * fits without changing callers.
@@ -28,7 +30,7 @@ export class DuplicateExtensionError extends Error {
   }
 }
 
-export interface ExtensionStore {
+export interface ExtensionStore extends CallHistoryStore {
   /** Adds an extension; rejects with DuplicateExtensionError when the id is taken. */
   add(extension: NewExtension): Promise<ExtensionRecord>;
   get(id: string): Promise<ExtensionRecord | undefined>;

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { EndedCall } from '../core/EndedCall.js';
+import { randomId } from '../ids/randomId.js';
+import type {
+  CallbackListFilter,
+  CallbackRequestRecord,
+  CallHistoryRecord,
+  CallListFilter,
+  MarkDoneResult,
+  NewCallbackRequest,
+} from './CallHistoryStore.js';
 import { redactDatabaseUrl } from './databaseLocation.js';
 import {
   DuplicateExtensionError,
@@ -8,6 +18,16 @@ import {
   type NewExtension,
   type RemovalWatch,
 } from './ExtensionStore.js';
+import {
+  CALL_COLUMNS,
+  CALLBACK_COLUMNS,
+  type CallbackRow,
+  type CallRow,
+  callbackRecordOf,
+  callRecordOf,
+  limitClause,
+  outcomeIsKnown,
+} from './historyRows.js';
 
 /**
  * Schema migrations, applied in order, each recorded as a row of `schema_migrations` (version = its
@@ -22,6 +42,33 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
      created_at timestamptz NOT NULL,
      updated_at timestamptz NOT NULL
    )`,
+  (s) => `CREATE TABLE ${s}.calls (
+     call_id text COLLATE "C" PRIMARY KEY,
+     extension_id text COLLATE "C" NOT NULL,
+     caller_name text,
+     agent_name text,
+     ringing_at timestamptz NOT NULL,
+     answered_at timestamptz,
+     ended_at timestamptz NOT NULL,
+     outcome text NOT NULL,
+     ended_by text NOT NULL,
+     done_at timestamptz,
+     done_by text
+   );
+   CREATE INDEX calls_by_extension ON ${s}.calls (extension_id, ringing_at);
+   CREATE INDEX calls_by_time ON ${s}.calls (ringing_at);
+   CREATE TABLE ${s}.callback_requests (
+     id text COLLATE "C" PRIMARY KEY,
+     extension_id text COLLATE "C" NOT NULL,
+     name text NOT NULL,
+     contact text NOT NULL,
+     message text NOT NULL,
+     created_at timestamptz NOT NULL,
+     done_at timestamptz,
+     done_by text
+   );
+   CREATE INDEX callback_requests_by_extension ON ${s}.callback_requests (extension_id, created_at);
+   CREATE INDEX callback_requests_by_time ON ${s}.callback_requests (created_at)`,
 ];
 
 /** The `?schema=` parameter of the URL; unquoted-identifier spelling so psql users need no quotes. */
@@ -77,6 +124,8 @@ export class PostgresExtensionStore implements ExtensionStore {
   readonly #clientConfig: pg.ClientConfig;
   readonly #channel: string;
   readonly #table: string;
+  readonly #calls: string;
+  readonly #callbacks: string;
   readonly #watches = new Set<RemovalListener>();
   #closing: Promise<void> | undefined;
 
@@ -107,6 +156,8 @@ export class PostgresExtensionStore implements ExtensionStore {
     this.#clientConfig = clientConfig;
     this.#channel = removalChannel(schema);
     this.#table = `${pg.escapeIdentifier(schema)}.extensions`;
+    this.#calls = `${pg.escapeIdentifier(schema)}.calls`;
+    this.#callbacks = `${pg.escapeIdentifier(schema)}.callback_requests`;
   }
 
   async add(extension: NewExtension): Promise<ExtensionRecord> {
@@ -169,6 +220,109 @@ export class PostgresExtensionStore implements ExtensionStore {
     return (rowCount ?? 0) > 0;
   }
 
+  async recordCall(call: EndedCall): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `INSERT INTO ${this.#calls} (call_id, extension_id, caller_name, agent_name, ringing_at, answered_at,
+         ended_at, outcome, ended_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (call_id) DO NOTHING`,
+      [
+        call.callId,
+        call.extensionId,
+        call.callerName ?? null,
+        call.agentName ?? null,
+        new Date(call.ringingAt),
+        call.answeredAt === undefined ? null : new Date(call.answeredAt),
+        new Date(call.endedAt),
+        call.outcome,
+        call.endedBy,
+      ],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async listCalls(filter: CallListFilter = {}): Promise<CallHistoryRecord[]> {
+    const where = new Conditions();
+    if (filter.extensionId !== undefined) where.add('extension_id = $?', filter.extensionId);
+    if (filter.since !== undefined) where.add('ringing_at >= $?', filter.since);
+    if (filter.outcomes !== undefined) {
+      const outcomes = filter.outcomes.filter(outcomeIsKnown);
+      if (outcomes.length === 0) return [];
+      where.add('outcome = ANY($?)', outcomes);
+    }
+    const { rows } = await this.#pool.query<CallRow>(
+      `SELECT ${CALL_COLUMNS} FROM ${this.#calls} ${where.clause()}
+       ORDER BY ringing_at DESC, call_id DESC ${limitClause(filter.limit)}`,
+      where.values,
+    );
+    return rows.map(callRecordOf);
+  }
+
+  markCallDone(extensionId: string, callId: string, doneBy?: string): Promise<MarkDoneResult> {
+    return this.#markDone(this.#calls, 'call_id', extensionId, callId, doneBy);
+  }
+
+  async addCallbackRequest(request: NewCallbackRequest): Promise<CallbackRequestRecord> {
+    const { rows } = await this.#pool.query<CallbackRow>(
+      `INSERT INTO ${this.#callbacks} (id, extension_id, name, contact, message, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       RETURNING ${CALLBACK_COLUMNS}`,
+      [randomId(), request.extensionId, request.name, request.contact, request.message, new Date()],
+    );
+    const [row] = rows;
+    if (row === undefined) throw new Error('Inserting a callback request returned no row.');
+    return callbackRecordOf(row);
+  }
+
+  async listCallbackRequests(filter: CallbackListFilter = {}): Promise<CallbackRequestRecord[]> {
+    const where = new Conditions();
+    if (filter.extensionId !== undefined) where.add('extension_id = $?', filter.extensionId);
+    if (filter.since !== undefined) where.add('created_at >= $?', filter.since);
+    if (filter.includeDone === false) where.add('done_at IS NULL');
+    const { rows } = await this.#pool.query<CallbackRow>(
+      `SELECT ${CALLBACK_COLUMNS} FROM ${this.#callbacks} ${where.clause()}
+       ORDER BY created_at DESC, id DESC ${limitClause(filter.limit)}`,
+      where.values,
+    );
+    return rows.map(callbackRecordOf);
+  }
+
+  markCallbackDone(extensionId: string, id: string, doneBy?: string): Promise<MarkDoneResult> {
+    return this.#markDone(this.#callbacks, 'id', extensionId, id, doneBy);
+  }
+
+  async pruneHistory(before: Date): Promise<number> {
+    const { rows } = await this.#pool.query<{ removed: number }>(
+      `WITH calls AS (DELETE FROM ${this.#calls} WHERE ringing_at < $1 RETURNING 1),
+            callbacks AS (DELETE FROM ${this.#callbacks} WHERE created_at < $1 RETURNING 1)
+       SELECT ((SELECT count(*) FROM calls) + (SELECT count(*) FROM callbacks))::integer AS removed`,
+      [before],
+    );
+    return rows[0]?.removed ?? 0;
+  }
+
+  /** The first mark wins: one statement updates a row not yet done and says why when it did not. */
+  async #markDone(
+    table: string,
+    idColumn: 'call_id' | 'id',
+    extensionId: string,
+    id: string,
+    doneBy: string | undefined,
+  ): Promise<MarkDoneResult> {
+    const { rows } = await this.#pool.query<{ marked: boolean; found: boolean }>(
+      `WITH marked AS (
+         UPDATE ${table} SET done_at = $3, done_by = $4
+         WHERE extension_id = $1 AND ${idColumn} = $2 AND done_at IS NULL RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM marked) AS marked,
+              EXISTS (SELECT 1 FROM ${table} WHERE extension_id = $1 AND ${idColumn} = $2) AS found`,
+      [extensionId, id, new Date(), doneBy ?? null],
+    );
+    const [row] = rows;
+    if (row?.marked === true) return 'marked';
+    return row?.found === true ? 'already-done' : 'not-found';
+  }
+
   /**
    * LISTEN on a connection of its own, outside the pool. When that connection drops it reconnects with
    * backoff, then calls `onResync` (removals made meanwhile were not heard).
@@ -202,6 +356,25 @@ export class PostgresExtensionStore implements ExtensionStore {
       await this.#pool.end();
     })();
     return this.#closing;
+  }
+}
+
+/** A WHERE clause built up with numbered parameters: each `$?` becomes the next `$n`. */
+class Conditions {
+  readonly values: unknown[] = [];
+  readonly #conditions: string[] = [];
+
+  add(condition: string, ...values: unknown[]): void {
+    let text = condition;
+    for (const value of values) {
+      this.values.push(value);
+      text = text.replace('$?', `$${this.values.length}`);
+    }
+    this.#conditions.push(text);
+  }
+
+  clause(): string {
+    return this.#conditions.length === 0 ? '' : `WHERE ${this.#conditions.join(' AND ')}`;
   }
 }
 

@@ -1,12 +1,32 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EndedCall } from '../core/EndedCall.js';
+import { randomId } from '../ids/randomId.js';
+import type {
+  CallbackListFilter,
+  CallbackRequestRecord,
+  CallHistoryRecord,
+  CallListFilter,
+  MarkDoneResult,
+  NewCallbackRequest,
+} from './CallHistoryStore.js';
 import {
   DuplicateExtensionError,
   type ExtensionRecord,
   type ExtensionStore,
   type NewExtension,
 } from './ExtensionStore.js';
+import {
+  CALL_COLUMNS,
+  CALLBACK_COLUMNS,
+  type CallbackRow,
+  type CallRow,
+  callbackRecordOf,
+  callRecordOf,
+  limitClause,
+  outcomeIsKnown,
+} from './historyRows.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` records how many have run. Only ever append:
@@ -20,7 +40,38 @@ const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      updated_at INTEGER NOT NULL
    )`,
+  // Times are milliseconds since the epoch.
+  `CREATE TABLE calls (
+     call_id TEXT PRIMARY KEY,
+     extension_id TEXT NOT NULL,
+     caller_name TEXT,
+     agent_name TEXT,
+     ringing_at INTEGER NOT NULL,
+     answered_at INTEGER,
+     ended_at INTEGER NOT NULL,
+     outcome TEXT NOT NULL,
+     ended_by TEXT NOT NULL,
+     done_at INTEGER,
+     done_by TEXT
+   );
+   CREATE INDEX calls_by_extension ON calls (extension_id, ringing_at);
+   CREATE INDEX calls_by_time ON calls (ringing_at);
+   CREATE TABLE callback_requests (
+     id TEXT PRIMARY KEY,
+     extension_id TEXT NOT NULL,
+     name TEXT NOT NULL,
+     contact TEXT NOT NULL,
+     message TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     done_at INTEGER,
+     done_by TEXT
+   );
+   CREATE INDEX callback_requests_by_extension ON callback_requests (extension_id, created_at);
+   CREATE INDEX callback_requests_by_time ON callback_requests (created_at);`,
 ];
+
+/** The database file holds password hashes and callers' contacts: only its owner may read it. */
+const FILE_MODE = 0o600;
 
 const COLUMNS = 'id, name, password_hash, created_at, updated_at';
 
@@ -47,9 +98,17 @@ export class SqliteExtensionStore implements ExtensionStore {
   readonly #deleteById: Database.Statement<[string]>;
   readonly #updatePasswordHash: Database.Statement<[{ id: string; passwordHash: string; now: number }]>;
 
-  /** Opens (creating the file and its folder when missing) and brings the schema up to date. */
+  /**
+   * Opens (creating the file, readable by its owner only, and its folder when missing) and brings the
+   * schema up to date.
+   */
   static open(path: string): SqliteExtensionStore {
-    if (!isInMemory(path)) mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (!isInMemory(path)) {
+      mkdirSync(dirname(resolve(path)), { recursive: true });
+      // Created here rather than by SQLite (which uses 0644 less the umask); its -wal and -shm files take
+      // the database file's mode.
+      if (!existsSync(path)) closeSync(openSync(path, 'a', FILE_MODE));
+    }
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     try {
       // WAL lets a running server keep reading while the CLI writes.
@@ -112,11 +171,160 @@ export class SqliteExtensionStore implements ExtensionStore {
     return this.#updatePasswordHash.run({ id, passwordHash, now: Date.now() }).changes > 0;
   }
 
+  async recordCall(call: EndedCall): Promise<boolean> {
+    const result = this.#db
+      .prepare(
+        `INSERT INTO calls (call_id, extension_id, caller_name, agent_name, ringing_at, answered_at, ended_at,
+           outcome, ended_by)
+         VALUES (@callId, @extensionId, @callerName, @agentName, @ringingAt, @answeredAt, @endedAt,
+           @outcome, @endedBy)
+         ON CONFLICT (call_id) DO NOTHING`,
+      )
+      .run({
+        callId: call.callId,
+        extensionId: call.extensionId,
+        callerName: call.callerName ?? null,
+        agentName: call.agentName ?? null,
+        ringingAt: call.ringingAt,
+        answeredAt: call.answeredAt ?? null,
+        endedAt: call.endedAt,
+        outcome: call.outcome,
+        endedBy: call.endedBy,
+      });
+    return result.changes > 0;
+  }
+
+  async listCalls(filter: CallListFilter = {}): Promise<CallHistoryRecord[]> {
+    const where: string[] = [];
+    const parameters: (string | number)[] = [];
+    if (filter.extensionId !== undefined) {
+      where.push('extension_id = ?');
+      parameters.push(filter.extensionId);
+    }
+    if (filter.since !== undefined) {
+      where.push('ringing_at >= ?');
+      parameters.push(filter.since.getTime());
+    }
+    if (filter.outcomes !== undefined) {
+      const outcomes = filter.outcomes.filter(outcomeIsKnown);
+      if (outcomes.length === 0) return [];
+      where.push(`outcome IN (${outcomes.map(() => '?').join(', ')})`);
+      parameters.push(...outcomes);
+    }
+    const rows = this.#db
+      .prepare<(string | number)[], SqliteRow<CallRow>>(
+        `SELECT ${CALL_COLUMNS} FROM calls ${whereClause(where)}
+         ORDER BY ringing_at DESC, call_id DESC ${limitClause(filter.limit)}`,
+      )
+      .all(...parameters);
+    return rows.map((row) => callRecordOf(toCallRow(row)));
+  }
+
+  async markCallDone(extensionId: string, callId: string, doneBy?: string): Promise<MarkDoneResult> {
+    return this.#markDone('calls', 'call_id', extensionId, callId, doneBy);
+  }
+
+  async addCallbackRequest(request: NewCallbackRequest): Promise<CallbackRequestRecord> {
+    const row = this.#db
+      .prepare<[NewCallbackRequest & { id: string; now: number }], SqliteRow<CallbackRow>>(
+        `INSERT INTO callback_requests (id, extension_id, name, contact, message, created_at)
+         VALUES (@id, @extensionId, @name, @contact, @message, @now)
+         RETURNING ${CALLBACK_COLUMNS}`,
+      )
+      .get({ id: randomId(), ...request, now: Date.now() });
+    if (row === undefined) throw new Error('Inserting a callback request returned no row.');
+    return callbackRecordOf(toCallbackRow(row));
+  }
+
+  async listCallbackRequests(filter: CallbackListFilter = {}): Promise<CallbackRequestRecord[]> {
+    const where: string[] = [];
+    const parameters: (string | number)[] = [];
+    if (filter.extensionId !== undefined) {
+      where.push('extension_id = ?');
+      parameters.push(filter.extensionId);
+    }
+    if (filter.since !== undefined) {
+      where.push('created_at >= ?');
+      parameters.push(filter.since.getTime());
+    }
+    if (filter.includeDone === false) where.push('done_at IS NULL');
+    const rows = this.#db
+      .prepare<(string | number)[], SqliteRow<CallbackRow>>(
+        `SELECT ${CALLBACK_COLUMNS} FROM callback_requests ${whereClause(where)}
+         ORDER BY created_at DESC, id DESC ${limitClause(filter.limit)}`,
+      )
+      .all(...parameters);
+    return rows.map((row) => callbackRecordOf(toCallbackRow(row)));
+  }
+
+  async markCallbackDone(extensionId: string, id: string, doneBy?: string): Promise<MarkDoneResult> {
+    return this.#markDone('callback_requests', 'id', extensionId, id, doneBy);
+  }
+
+  async pruneHistory(before: Date): Promise<number> {
+    const cutoff = before.getTime();
+    const prune = this.#db.transaction(
+      () =>
+        this.#db.prepare('DELETE FROM calls WHERE ringing_at < ?').run(cutoff).changes +
+        this.#db.prepare('DELETE FROM callback_requests WHERE created_at < ?').run(cutoff).changes,
+    );
+    return prune.immediate();
+  }
+
+  /** The first mark wins: an update only of a row not yet done, else a read to tell why. */
+  #markDone(
+    table: 'calls' | 'callback_requests',
+    idColumn: 'call_id' | 'id',
+    extensionId: string,
+    id: string,
+    doneBy: string | undefined,
+  ): MarkDoneResult {
+    const marked = this.#db
+      .prepare(
+        `UPDATE ${table} SET done_at = ?, done_by = ?
+         WHERE extension_id = ? AND ${idColumn} = ? AND done_at IS NULL`,
+      )
+      .run(Date.now(), doneBy ?? null, extensionId, id);
+    if (marked.changes > 0) return 'marked';
+    const exists = this.#db
+      .prepare(`SELECT 1 FROM ${table} WHERE extension_id = ? AND ${idColumn} = ?`)
+      .get(extensionId, id);
+    return exists === undefined ? 'not-found' : 'already-done';
+  }
+
   /** Safe to call more than once. */
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
 }
+
+function whereClause(conditions: readonly string[]): string {
+  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
+}
+
+/** SQLite hands back milliseconds; the shared row shape holds dates. */
+function toCallRow(row: SqliteRow<CallRow>): CallRow {
+  return {
+    ...row,
+    ringing_at: new Date(row.ringing_at),
+    answered_at: row.answered_at === null ? null : new Date(row.answered_at),
+    ended_at: new Date(row.ended_at),
+    done_at: row.done_at === null ? null : new Date(row.done_at),
+  };
+}
+
+function toCallbackRow(row: SqliteRow<CallbackRow>): CallbackRow {
+  return {
+    ...row,
+    created_at: new Date(row.created_at),
+    done_at: row.done_at === null ? null : new Date(row.done_at),
+  };
+}
+
+/** A row as SQLite returns it: every date column a number of milliseconds. */
+type SqliteRow<Row> = {
+  [K in keyof Row]: Row[K] extends Date ? number : Row[K] extends Date | null ? number | null : Row[K];
+};
 
 function isInMemory(path: string): boolean {
   // better-sqlite3 treats an empty path as a private temporary database, like ':memory:'.

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { CallEndedByBackend } from '../../src/core/EndedCall.js';
 import type { Audience, Notice, NoticeSink } from '../../src/core/Notice.js';
 import type { NewCall, OutgoingSignal, SwitchboardBackend } from '../../src/core/SwitchboardBackend.js';
 
@@ -33,6 +34,12 @@ class RecordingSink implements NoticeSink {
 
   adopt(): void {}
 
+  readonly ended: CallEndedByBackend[] = [];
+
+  endedCalls(_extensionId: string, calls: readonly CallEndedByBackend[]): void {
+    this.ended.push(...calls);
+  }
+
   /** The notices of one extension, without the extension. */
   of(extensionId: string): Array<[Audience, Notice]> {
     return this.heard
@@ -42,6 +49,8 @@ class RecordingSink implements NoticeSink {
 }
 
 const REGISTERED: Audience = { kind: 'registered' };
+const RINGING_AT = 1_796_000_000_000;
+const ANSWERED_AT = RINGING_AT + 4_321;
 const UNREGISTERED: Audience = { kind: 'unregistered' };
 const peer = (peerId: string): Audience => ({ kind: 'peer', peerId });
 const signal = (
@@ -101,6 +110,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       extensionId,
       callerPeerId: `caller-${callId}`,
       name: `Caller ${callId}`,
+      ringingAt: RINGING_AT,
     });
 
     it('counts registered peers idempotently, per extension, and numbers each status change', async () => {
@@ -187,7 +197,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       await b.addRegistered(`${extension}-other`, 'agent');
       for (const id of ['c2', 'c1', 'c3']) await a.placeCall(newCall(id));
-      await b.claimCall(extension, 'c1', { peerId: 'agent' });
+      await b.claimCall(extension, 'c1', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       await a.placeCall(newCall('elsewhere', `${extension}-other`));
       const registration = await b.addRegistered(extension, 'late');
       assert.deepEqual(
@@ -204,19 +214,22 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await a.placeCall(newCall('race'));
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          (i % 2 ? a : b).claimCall(extension, 'race', { peerId: `agent-${i}` }),
+          (i % 2 ? a : b).claimCall(extension, 'race', { answeredAt: ANSWERED_AT, peerId: `agent-${i}` }),
         ),
       );
       const winners = results.filter((r) => r.outcome === 'claimed');
       assert.equal(winners.length, 1);
       assert.equal(winners[0]?.outcome === 'claimed' && winners[0].call.callId, 'race');
-      assert.equal((await b.claimCall(extension, 'race', { peerId: 'late' })).outcome, 'not-ringing');
+      assert.equal(
+        (await b.claimCall(extension, 'race', { answeredAt: ANSWERED_AT, peerId: 'late' })).outcome,
+        'not-ringing',
+      );
     });
 
     it('tells the caller it is connected and the registered audience that the call was claimed', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('c1'));
-      await b.claimCall(extension, 'c1', { peerId: 'agent' });
+      await b.claimCall(extension, 'c1', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       await eventually('connected on the caller node', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'connected'),
       );
@@ -237,17 +250,22 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
     it('does not claim unknown calls or calls of another extension', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('mine'));
-      assert.deepEqual(await b.claimCall(extension, 'nope', { peerId: 'x' }), { outcome: 'not-ringing' });
-      assert.deepEqual(await b.claimCall(`${extension}-other`, 'mine', { peerId: 'x' }), {
+      assert.deepEqual(await b.claimCall(extension, 'nope', { answeredAt: ANSWERED_AT, peerId: 'x' }), {
         outcome: 'not-ringing',
       });
+      assert.deepEqual(
+        await b.claimCall(`${extension}-other`, 'mine', { answeredAt: ANSWERED_AT, peerId: 'x' }),
+        {
+          outcome: 'not-ringing',
+        },
+      );
     });
 
     it('ends a call once, saying what it was, and tells the others as the reason says', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('ringing'));
       await a.placeCall(newCall('connected'));
-      await b.claimCall(extension, 'connected', { peerId: 'agent' });
+      await b.claimCall(extension, 'connected', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       const hangup = { reason: 'hangup', peerId: 'caller-ringing' } as const;
       assert.equal((await a.endCall(extension, 'ringing', hangup)).outcome, 'was-ringing');
       const ended = await a.endCall(extension, 'connected', {
@@ -257,9 +275,12 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       assert.equal(ended.outcome, 'was-connected');
       assert.equal(ended.outcome === 'was-connected' && ended.answererPeerId, 'agent');
       assert.deepEqual(await a.endCall(extension, 'ringing', hangup), { outcome: 'not-found' });
-      assert.deepEqual(await b.claimCall(extension, 'ringing', { peerId: 'agent' }), {
-        outcome: 'not-ringing',
-      });
+      assert.deepEqual(
+        await b.claimCall(extension, 'ringing', { answeredAt: ANSWERED_AT, peerId: 'agent' }),
+        {
+          outcome: 'not-ringing',
+        },
+      );
       await eventually('abandoned and disconnected on the agent node', () =>
         ['abandoned', 'disconnected'].every((kind) => sinkB.of(extension).some(([, n]) => n.kind === kind)),
       );
@@ -276,7 +297,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
     it('tells the caller when the answerer hangs up', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('c1'));
-      await b.claimCall(extension, 'c1', { peerId: 'agent' });
+      await b.claimCall(extension, 'c1', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       await b.endCall(extension, 'c1', { reason: 'hangup', peerId: 'agent' });
       await eventually('disconnected on the caller node', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'disconnected'),
@@ -291,7 +312,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('slow'));
       await a.placeCall(newCall('answered'));
-      await b.claimCall(extension, 'answered', { peerId: 'agent' });
+      await b.claimCall(extension, 'answered', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       assert.deepEqual(await b.endCall(extension, 'answered', { reason: 'timeout' }), {
         outcome: 'not-found',
       });
@@ -317,7 +338,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       sinkA.localPeers.add('caller-owned');
       await a.placeCall(newCall('owned'));
-      await b.claimCall(extension, 'owned', { peerId: 'agent' });
+      await b.claimCall(extension, 'owned', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       // A process that was taken for dead, and whose peers another took on, comes back late.
       assert.deepEqual(await a.endCall(extension, 'owned', { reason: 'dropped', peerId: 'agent' }), {
         outcome: 'not-found',
@@ -335,7 +356,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       await b.addRegistered(extension, 'agent');
       sinkA.localPeers.add('caller-named');
       await a.placeCall(newCall('named'));
-      await b.claimCall(extension, 'named', { peerId: 'agent', name: 'Alice ☎' });
+      await b.claimCall(extension, 'named', { answeredAt: ANSWERED_AT, peerId: 'agent', name: 'Alice ☎' });
       await eventually(
         'connected and claimed',
         () =>
@@ -352,13 +373,47 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       );
     });
 
+    it('keeps when a call rang, when and by whom it was answered, and returns them when it ends', async () => {
+      await b.addRegistered(extension, 'agent');
+      sinkA.localPeers.add('caller-timed');
+      const placed = await a.placeCall(newCall('timed'));
+      assert.equal(placed.outcome, 'ringing');
+      assert.equal(placed.outcome === 'ringing' && placed.call.ringingAt, RINGING_AT);
+      const claim = await b.claimCall(extension, 'timed', {
+        answeredAt: ANSWERED_AT,
+        peerId: 'agent',
+        name: 'Alice',
+      });
+      assert.equal(claim.outcome, 'claimed');
+      if (claim.outcome !== 'claimed') return;
+      assert.equal(claim.call.answeredAt, ANSWERED_AT);
+      assert.equal(claim.call.answererName, 'Alice');
+      const ended = await a.endCall(extension, 'timed', { reason: 'hangup', peerId: 'caller-timed' });
+      assert.equal(ended.outcome, 'was-connected');
+      if (ended.outcome !== 'was-connected') return;
+      assert.deepEqual(
+        {
+          ringingAt: ended.call.ringingAt,
+          answeredAt: ended.call.answeredAt,
+          answererName: ended.call.answererName,
+          name: ended.call.name,
+        },
+        { ringingAt: RINGING_AT, answeredAt: ANSWERED_AT, answererName: 'Alice', name: 'Caller timed' },
+      );
+      await a.placeCall(newCall('unanswered'));
+      const abandoned = await a.endCall(extension, 'unanswered', { reason: 'timeout' });
+      assert.equal(abandoned.outcome, 'was-ringing');
+      assert.equal(abandoned.outcome === 'was-ringing' && abandoned.call.ringingAt, RINGING_AT);
+      assert.equal(abandoned.outcome === 'was-ringing' && abandoned.call.answeredAt, undefined);
+    });
+
     it('gives a claim and an end racing on a ringing call one consistent order', async () => {
       await b.addRegistered(extension, 'agent');
       for (let i = 0; i < 10; i++) {
         const id = `race-${i}`;
         await a.placeCall(newCall(id));
         const [claim, end] = await Promise.all([
-          b.claimCall(extension, id, { peerId: 'agent' }),
+          b.claimCall(extension, id, { answeredAt: ANSWERED_AT, peerId: 'agent' }),
           a.endCall(extension, id, { reason: 'hangup', peerId: `caller-${id}` }),
         ]);
         if (claim.outcome === 'claimed') assert.equal(end.outcome, 'was-connected');
@@ -369,7 +424,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
     it('relays signals to the other party, in order, with their data text unchanged', async () => {
       await b.addRegistered(extension, 'agent');
       await a.placeCall(newCall('c1'));
-      await b.claimCall(extension, 'c1', { peerId: 'agent' });
+      await b.claimCall(extension, 'c1', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       const texts = Array.from({ length: 50 }, (_, i) =>
         JSON.stringify({ seq: i, text: 'héllo "x"', n: 1e308 }),
       );
@@ -401,7 +456,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       sinkA.localPeers.add('caller-c4');
       sinkB.localPeers.add('agent');
       await a.placeCall(newCall('c4'));
-      await b.claimCall(extension, 'c4', { peerId: 'agent' });
+      await b.claimCall(extension, 'c4', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       await b.endCall(extension, 'c4', { reason: 'hangup', peerId: 'agent' });
       await eventually('the hang-up', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'disconnected' && n.callId === 'c4'),
@@ -425,7 +480,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       sinkA.localPeers.add('caller-c5');
       sinkB.localPeers.add('agent');
       await a.placeCall(newCall('c5'));
-      await b.claimCall(extension, 'c5', { peerId: 'agent' });
+      await b.claimCall(extension, 'c5', { answeredAt: ANSWERED_AT, peerId: 'agent' });
       await eventually('connected', () =>
         sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === 'c5'),
       );
@@ -474,7 +529,7 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
         ['c3', b, 'agent', 'caller-c3', sinkA],
       ] as const) {
         await a.placeCall(newCall(callId));
-        await b.claimCall(extension, callId, { peerId: 'agent' });
+        await b.claimCall(extension, callId, { answeredAt: ANSWERED_AT, peerId: 'agent' });
         await eventually('connected', () =>
           sinkA.of(extension).some(([, n]) => n.kind === 'connected' && n.callId === callId),
         );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,9 +87,9 @@ describe('SqliteExtensionStore', () => {
     await SqliteExtensionStore.open(path).close();
 
     const inspected = inspectDatabase(path);
-    assert.equal(inspected.userVersion, 1);
+    assert.equal(inspected.userVersion, 2);
     assert.equal(inspected.journalMode, 'wal');
-    assert.deepEqual(inspected.tables, ['extensions']);
+    assert.deepEqual(inspected.tables, ['callback_requests', 'calls', 'extensions']);
   });
 
   it('keeps data across reopening without re-applying migrations', async () => {
@@ -102,9 +102,40 @@ describe('SqliteExtensionStore', () => {
     const reopened = SqliteExtensionStore.open(path);
     try {
       assert.deepEqual(await reopened.get('door'), added);
-      assert.equal(inspectDatabase(path).userVersion, 1);
+      assert.equal(inspectDatabase(path).userVersion, 2);
     } finally {
       await reopened.close();
+    }
+  });
+
+  it('creates the database file and its WAL files readable by their owner only (0600)', async () => {
+    const path = join(dir, 'private', 'extensions.db');
+    const store = SqliteExtensionStore.open(path);
+    try {
+      await store.add({ id: 'door', name: 'Door', passwordHash: 'hash' });
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        assert.equal(statSync(file).mode & 0o777, 0o600, `${file} mode`);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('brings a database of the first version up to date, keeping its extensions', async () => {
+    const path = join(dir, 'extensions.db');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE extensions (id TEXT PRIMARY KEY, name TEXT NOT NULL, password_hash TEXT NOT NULL,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+    old.prepare("INSERT INTO extensions VALUES ('door', 'Door', 'hash', 1, 1)").run();
+    old.pragma('user_version = 1');
+    old.close();
+    const store = SqliteExtensionStore.open(path);
+    try {
+      assert.equal((await store.get('door'))?.name, 'Door');
+      assert.equal(inspectDatabase(path).userVersion, 2);
+      assert.deepEqual(await store.listCalls(), []);
+    } finally {
+      await store.close();
     }
   });
 

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuplicateExtensionError, type ExtensionStore } from '../../src/store/ExtensionStore.js';
+import { callHistoryContract } from './callHistoryContract.js';
 
 export interface StoreUnderTest {
   store: ExtensionStore;
@@ -53,6 +54,8 @@ export function extensionStoreContract(name: string, createStore: () => Promise<
     afterEach(async () => {
       await subject.cleanup();
     });
+
+    callHistoryContract(() => store);
 
     it('add returns the record with both timestamps set to the time of adding', async () => {
       const before = Date.now();

@@ -45,6 +45,8 @@ export class LaggingCluster {
       handOver: async () => undefined,
       adopts: false,
       adopt: () => {},
+      // The shared state is one process's memory backend: no process of it dies, so it ends no calls itself.
+      endedCalls: () => {},
     });
   }
 

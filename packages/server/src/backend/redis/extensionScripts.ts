@@ -12,7 +12,8 @@ export const EVENTS_KEPT = 256;
  * scripts also run on Redis Cluster. Keys (see `RedisKeys`):
  * - `registered`: hash, registered peer id -> the process (node incarnation) holding it;
  * - `calls`: hash, call id -> the call as JSON `{callId, callerPeerId, name?, order, callerNode,
- *   answererPeerId?, answererNode?}`; a call without `answererPeerId` is ringing;
+ *   ringingAt, answererPeerId?, answererNode?, answeredAt?, answererName?}`; a call without
+ *   `answererPeerId` is ringing;
  * - `seq`: the extension's sequence, never deleted, so it only grows (see `StatusReading`);
  * - `peers`: hash, resume token -> JSON `{p: peer id, n: process, name?}`, every peer that may resume
  *   (protocol section 8), written by its process (`RedisBackend.recordResumable`): what another process
@@ -115,12 +116,14 @@ return {redis.call('HLEN', KEYS[1]), tonumber(redis.call('GET', KEYS[2]) or '0')
 
 /**
  * KEYS registered, calls, seq; ARGV[5] call id, [6] caller peer id, [7] name or '' with [8] '1' when
- * there is a name. Reply: {0} (nobody registered, nothing created) or {1, order}.
+ * there is a name, [9] when it started ringing (ms). Reply: {0} (nobody registered, nothing created) or
+ * {1, order}.
  */
 export const PLACE_CALL = `${PRELUDE}
 if redis.call('HLEN', KEYS[1]) == 0 then return {0} end
 local order = redis.call('INCR', KEYS[3])
-local call = {callId = ARGV[5], callerPeerId = ARGV[6], order = order, callerNode = self}
+local call = {callId = ARGV[5], callerPeerId = ARGV[6], order = order, callerNode = self,
+  ringingAt = tonumber(ARGV[9])}
 local ringing = {kind = 'ringing', callId = ARGV[5]}
 if ARGV[8] == '1' then
   call.name = ARGV[7]
@@ -132,8 +135,8 @@ return {1, order}
 `;
 
 /**
- * KEYS calls; ARGV[5] call id, [6] answerer peer id, [7] its name or '' with [8] '1' when it has one.
- * Reply: {0} or {1, call JSON}.
+ * KEYS calls; ARGV[5] call id, [6] answerer peer id, [7] its name or '' with [8] '1' when it has one,
+ * [9] when it answered (ms). Reply: {0} or {1, call JSON as it was while ringing}.
  */
 export const CLAIM_CALL = `${PRELUDE}
 local raw = redis.call('HGET', KEYS[1], ARGV[5])
@@ -142,6 +145,8 @@ local call = cjson.decode(raw)
 if call.answererPeerId ~= nil then return {0} end
 call.answererPeerId = ARGV[6]
 call.answererNode = self
+call.answeredAt = tonumber(ARGV[9])
+if ARGV[8] == '1' then call.answererName = ARGV[7] end
 redis.call('HSET', KEYS[1], ARGV[5], cjson.encode(call))
 local connected = {kind = 'connected', callId = ARGV[5], answererPeerId = ARGV[6]}
 local claimed = {kind = 'claimed', callId = ARGV[5]}
@@ -259,9 +264,10 @@ return {1}
  *
  * Reply: {records (token, record JSON, registered 0|1, what was kept for it while it was away there (see
  * `keepForAbsent`), ...), their calls (JSON as stored now), ringing calls (JSON), undelivered messages,
- * the kept events}: the undelivered messages are those published to the dead process after it stopped
- * listening, in order, which the calling process hands its new peers before anything this script
- * publishes.
+ * the kept events, the calls it ended (JSON `{c: call as stored, o: outcome, b: caller|agent}`)}: the
+ * undelivered messages are those published to the dead process after it stopped listening, in order,
+ * which the calling process hands its new peers before anything this script publishes. The ended calls
+ * go into the call history, written by the calling process only (the script runs once per death).
  */
 export const SWEEP_NODE = `${PRELUDE}
 local dead, adopting = ARGV[7], ARGV[6] == '1'
@@ -299,7 +305,10 @@ end
 if removed > 0 and redis.call('HLEN', KEYS[1]) == 0 then
   toAudience('unregistered', {kind = 'extension', status = 'offline', seq = redis.call('INCR', KEYS[3])})
 end
-local theirCalls, ringing = {}, {}
+local theirCalls, ringing, ended = {}, {}, {}
+local function endedBy(call, outcome, by)
+  ended[#ended + 1] = cjson.encode({c = call, o = outcome, b = by})
+end
 local calls = redis.call('HGETALL', KEYS[2])
 for i = 1, #calls, 2 do
   local callId, call = calls[i], cjson.decode(calls[i + 1])
@@ -313,12 +322,17 @@ for i = 1, #calls, 2 do
     redis.call('HDEL', KEYS[2], callId)
     if call.answererPeerId == nil then
       toAudience('registered', {kind = 'abandoned', callId = callId})
-    elseif not answererGone then
-      toPeer(call.answererNode, call.answererPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+      endedBy(call, 'abandoned', 'caller')
+    else
+      if not answererGone then
+        toPeer(call.answererNode, call.answererPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+      end
+      endedBy(call, 'dropped', 'caller')
     end
   elseif answererGone then
     redis.call('HDEL', KEYS[2], callId)
     toPeer(call.callerNode, call.callerPeerId, {kind = 'disconnected', callId = callId, reason = 'dropped'})
+    endedBy(call, 'dropped', 'agent')
   else
     if callerDead or answererDead then
       local encoded = cjson.encode(call)
@@ -337,5 +351,5 @@ for i = 1, #calls, 2 do
 end
 local events = {}
 if ARGV[5] ~= '' then events = redis.call('LRANGE', prefix .. '{' .. ext .. '}:events', 0, -1) end
-return {taken, theirCalls, ringing, undelivered, events}
+return {taken, theirCalls, ringing, undelivered, events, ended}
 `;

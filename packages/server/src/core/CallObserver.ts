@@ -1,0 +1,17 @@
+import type { EndedCall } from './EndedCall.js';
+import type { CallRecord } from './SwitchboardBackend.js';
+
+/**
+ * Hears what happens to calls, for logs, metrics and the call history. Each event is reported by exactly
+ * one process of a cluster: the one whose backend operation did it. Called synchronously on the call
+ * path, so an implementation must return at once and never throw: slow work (a store write) runs
+ * detached, and its failure is the observer's to report.
+ */
+export interface CallObserver {
+  /** A call started ringing. */
+  placed(call: CallRecord): void;
+  /** An agent answered it; `call` has `answeredAt` (and `answererName` when the agent gave a name). */
+  answered(call: CallRecord): void;
+  /** It ended, in any way (see `CallOutcome`). */
+  ended(call: EndedCall): void;
+}
