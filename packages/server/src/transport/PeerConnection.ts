@@ -237,8 +237,10 @@ export class PeerConnection implements PeerLink {
 
   private logRegister(response: ResponseFor<'register'>): void {
     const { log } = this.services;
-    if (response.status === 'registered') {
-      if (this.services.logConnections) log.debug(this.logContext(), 'registered');
+    // Every sign-in, for operators (issue 10): the address and extension, never the password.
+    if (response.status === 'registered') log.info(this.logContext(), 'register accepted');
+    else if (response.reason === 'rate-limited') {
+      log.warn({ ...this.logContext(), reason: response.reason }, 'register refused: address locked out');
     } else log.info({ ...this.logContext(), reason: response.reason }, 'register refused');
   }
 

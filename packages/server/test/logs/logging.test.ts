@@ -52,8 +52,55 @@ describe('logs', () => {
     assert.equal(refused[0]?.reason, 'bad-password');
     assert.equal(refused[0]?.extensionId, FRONT.id);
     assert.equal(refused[0]?.clientAddress, '127.0.0.1');
+    const accepted = messages('register accepted');
+    assert.equal(accepted.length, 1);
+    assert.equal(accepted[0]?.level, 30);
+    assert.equal(accepted[0]?.clientAddress, '127.0.0.1');
+    assert.equal(accepted[0]?.extensionId, FRONT.id);
+    for (const what of ['call placed', 'call answered', 'call ended']) {
+      const [line, ...more] = messages(what);
+      assert.equal(more.length, 0, `one "${what}"`);
+      assert.equal(line?.level, 30, what);
+      assert.equal(line?.extensionId, FRONT.id, what);
+      assert.equal(typeof line?.callId, 'string', what);
+    }
+    const [ended] = messages('call ended');
+    assert.equal(ended?.outcome, 'dropped');
+    assert.equal(ended?.endedBy, 'caller');
+    assert.equal(typeof ended?.ringMs, 'number');
+    assert.equal(typeof ended?.talkMs, 'number');
     const kinds = new Set(messages('message in').map((line) => line.type));
     for (const kind of ['init', 'register', 'call', 'answer', 'signal']) assert.ok(kinds.has(kind), kind);
     assert.ok(messages('message out').some((line) => line.type === 'signal'));
+  });
+
+  it('a lock-out is a warning naming the address and the extension', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const ts = await startTestServer({
+      extensions: [FRONT],
+      registerFailureLimit: 1,
+      logger: pino({ level: 'info' }, sink),
+      onOneProcess: true,
+    });
+    try {
+      const guesser = await ts.peer(FRONT.id, 'guesser');
+      await guesser.register('wrong once');
+      await guesser.register('wrong twice');
+      await delay(50);
+    } finally {
+      await ts.close();
+    }
+    const lockOuts = lines.filter((line) => line.msg === 'register refused: address locked out');
+    assert.ok(lockOuts.length >= 1, 'a lock-out line');
+    assert.equal(lockOuts[0]?.level, 40); // warn
+    assert.equal(lockOuts[0]?.clientAddress, '127.0.0.1');
+    assert.equal(lockOuts[0]?.extensionId, FRONT.id);
+    assert.doesNotMatch(JSON.stringify(lines), /wrong once|wrong twice/);
   });
 });
