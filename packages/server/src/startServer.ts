@@ -9,10 +9,12 @@ import { RedisBackend, type RedisTrouble } from './backend/RedisBackend.js';
 import { OptionError, type ServerOptions, withDefaults } from './config/serverOptions.js';
 import { assertNever } from './core/assertNever.js';
 import { type Clock, systemClock } from './core/Clock.js';
+import { RegisterAttempts } from './core/RegisterAttempts.js';
 import { type LocalPeerCounts, Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
 import { CallHistoryRecorder } from './history/CallHistoryRecorder.js';
 import { HistoryPruner } from './history/HistoryPruner.js';
+import { registerFrontDeskRoutes } from './http/frontDeskRoutes.js';
 import { registerWebRoutes } from './http/webRoutes.js';
 import { randomId } from './ids/randomId.js';
 import { FlexibleRegisterAttemptLimiter } from './limits/FlexibleRegisterAttemptLimiter.js';
@@ -87,20 +89,22 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   );
   const history = new CallHistoryRecorder(store, metrics, log.child({ component: 'calls' }));
   const pruner = new HistoryPruner(store, options.historyRetention, log.child({ component: 'history' }));
+  // In a cluster, failed attempts are counted in Redis: N processes must not give N times the attempts.
+  // The front desk's HTTP API counts against the same limit.
+  const registerLimiter =
+    redis === undefined
+      ? FlexibleRegisterAttemptLimiter.inMemory(options.registerFailureLimit, options.registerFailureWindow)
+      : FlexibleRegisterAttemptLimiter.inRedis(
+          redis.commands,
+          options.redisPrefix,
+          options.registerFailureLimit,
+          options.registerFailureWindow,
+        );
   const switchboard = new Switchboard({
     backend,
     calls: history,
     directory: new StoreExtensionDirectory(store),
-    // In a cluster, failed attempts are counted in Redis: N processes must not give N times the attempts.
-    registerLimiter:
-      redis === undefined
-        ? FlexibleRegisterAttemptLimiter.inMemory(options.registerFailureLimit, options.registerFailureWindow)
-        : FlexibleRegisterAttemptLimiter.inRedis(
-            redis.commands,
-            options.redisPrefix,
-            options.registerFailureLimit,
-            options.registerFailureWindow,
-          ),
+    registerLimiter,
     clock,
     newId: randomId,
     // 128 random bits, as section 8 asks of a resume token.
@@ -165,6 +169,12 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     }
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
+  });
+  registerFrontDeskRoutes(app, {
+    store,
+    registerAttempts: new RegisterAttempts(new StoreExtensionDirectory(store), registerLimiter),
+    log: log.child({ component: 'front-desk' }),
+    onCallbackRequested: () => metrics.callbackRequested(),
   });
   await registerWebRoutes(app, {
     store,
