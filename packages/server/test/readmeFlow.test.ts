@@ -1,7 +1,9 @@
 /**
- * The README's "first call in three steps", done as a person would: `pbx-peers serve`, then
- * `pbx-peers extension add --json` against the same database, then the example script driving a whole
- * call with two SDK clients.
+ * The README's "first call in four steps", done as a person would: `pbx-peers serve`, then
+ * `pbx-peers extension add --json` against the same database, then (step 4) the example script driving
+ * a whole call with two SDK clients. Step 3, the call between two browser windows, is the web app's
+ * Chromium suite (`packages/web/test/e2e.test.ts`); the page URLs `extension add` prints are checked
+ * against a running server in `cli.test.ts`.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
