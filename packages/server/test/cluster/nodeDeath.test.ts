@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { SqliteExtensionStore } from '../../src/store/SqliteExtensionStore.js';
 import { answerCall, connectCall, placeCall } from '../support/calls.js';
 import { ClusterProcesses } from '../support/clusterProcesses.js';
+import { delay } from '../support/delay.js';
 import { FRONT } from '../support/extensions.js';
 import { deleteRedisKeys, TEST_REDIS_URL, uniqueRedisPrefix } from '../support/testRedis.js';
 import type { WireClient } from '../support/WireClient.js';
@@ -105,6 +107,35 @@ describe('cluster: a node killed with kill -9', () => {
         agent.nextMatching(isSessionEvent('abandoned', fromKilled.callId), remaining()),
       ),
     );
+  });
+
+  it('the calls the dead node took with it are in the history once each, written by a survivor', async () => {
+    const expected = new Map<string, { outcome: string; endedBy: string }>();
+    for (const call of calls) {
+      if (call.callerNode === KILLED) expected.set(call.callId, { outcome: 'dropped', endedBy: 'caller' });
+      else if (call.agentNode === KILLED) expected.set(call.callId, { outcome: 'dropped', endedBy: 'agent' });
+    }
+    const fromKilled = ringing.find((call) => call.node === KILLED);
+    assert.ok(fromKilled);
+    expected.set(fromKilled.callId, { outcome: 'abandoned', endedBy: 'caller' });
+    const store = SqliteExtensionStore.open(cluster.dbPath);
+    try {
+      const recorded = async () => (await store.listCalls()).filter((record) => expected.has(record.callId));
+      const deadline = Date.now() + TOLD_WITHIN_MS;
+      while ((await recorded()).length < expected.size && Date.now() < deadline) await delay(100);
+      await delay(300);
+      const records = await recorded();
+      assert.equal(records.length, expected.size, 'one record per call the sweep ended');
+      for (const record of records) {
+        assert.deepEqual(
+          { outcome: record.outcome, endedBy: record.endedBy },
+          expected.get(record.callId),
+          record.callId,
+        );
+      }
+    } finally {
+      await store.close();
+    }
   });
 
   it('an extension whose agents were all on the killed node goes offline for the survivors', async () => {

@@ -90,10 +90,15 @@ export class ClusterProcesses {
 
   private constructor(private readonly dir: string) {}
 
+  /** The SQLite store file every node serves from (the call history is there too). */
+  get dbPath(): string {
+    return join(this.dir, 'extensions.db');
+  }
+
   static async start(options: ClusterOptions): Promise<ClusterProcesses> {
     const cluster = new ClusterProcesses(mkdtempSync(join(tmpdir(), 'pbx-cluster-')));
     try {
-      const db = join(cluster.dir, 'extensions.db');
+      const db = cluster.dbPath;
       await (await storeWithExtensions(db, options.extensions)).close();
       const nodes = await startNodes(options.nodes, {
         redisUrl: options.redisUrl,
