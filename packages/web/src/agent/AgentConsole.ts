@@ -26,6 +26,7 @@ import { AgentNameStore } from './agentNameStore.js';
 import { agentStatus, consoleHint } from './agentStatus.js';
 import { answerAcrossDrop } from './answerAcrossDrop.js';
 import { CallNotifier } from './CallNotifier.js';
+import { FrontDesk } from './FrontDesk.js';
 import { LockoutClock, lockoutMessage } from './lockoutClock.js';
 import { Registration, type RegistrationEffect, type RegistrationEvent } from './Registration.js';
 import { Ringer } from './Ringer.js';
@@ -106,6 +107,8 @@ export class AgentConsole {
   #extensionName = '';
   readonly #registration = new Registration();
   readonly #names = new AgentNameStore();
+  /** Missed calls, callback requests and recent calls, from the HTTP API while signed in (issue 10). */
+  readonly #frontDesk: FrontDesk;
   readonly #lockout: LockoutClock;
   /** Counts the lock-out message down while it shows. */
   #lockoutTimer: ReturnType<typeof setInterval> | undefined;
@@ -131,11 +134,22 @@ export class AgentConsole {
     this.#extensionId = extensionId;
     this.#connection = pageConnection(peersUrl(extensionId));
     this.#lockout = new LockoutClock(extensionId);
+    this.#frontDesk = new FrontDesk({
+      extensionId,
+      // The password the console signed in with, from memory (see Registration): never stored.
+      credentials: () => {
+        const state = this.#registration.state;
+        return state.kind === 'signed-out' ? undefined : state.credentials;
+      },
+      extensionName: () => this.#extensionName || this.#extensionId,
+      onTitle: () => this.#renderTitle(),
+    });
   }
 
   start(): void {
     hydrateIcons();
     void this.#loadExtension();
+    this.#frontDesk.install();
     if (this.#browserProblem !== undefined) {
       byId('unsupported').textContent = this.#browserProblem.message;
       byId('unsupported').hidden = false;
@@ -256,6 +270,7 @@ export class AgentConsole {
         this.#signInError.hidden = true;
         this.#notice.hidden = true;
         showView(this.#root, 'console', this.#queueTitle);
+        this.#frontDesk.signedIn();
         return;
       case 'show-sign-in':
         // Signed out (by the agent, or because registering again was refused): nothing of the console
@@ -263,6 +278,7 @@ export class AgentConsole {
         this.#answering = undefined;
         if (this.#active !== undefined) this.#hangUp();
         this.#clearQueue();
+        this.#frontDesk.signedOut();
         this.#notice.hidden = true;
         if (effect.error === undefined) this.#signInError.hidden = true;
         else if (effect.lockedOut === true) this.#showLockout();
@@ -322,6 +338,7 @@ export class AgentConsole {
         return;
       case 'abandoned':
         this.#callMissed(event.callId);
+        this.#frontDesk.callEnded();
         return;
       case 'disconnected':
         if (this.#active?.callId === event.callId) this.#finish(event.reason);
@@ -448,7 +465,9 @@ export class AgentConsole {
   #renderTitle(): void {
     const count = this.#calls.size;
     const name = this.#extensionName === '' ? '' : `${this.#extensionName} · `;
-    document.title = `${count > 0 ? `(${count}) ` : ''}${name}Agent console`;
+    // Ringing calls first; else missed calls that arrived while the tab was hidden.
+    const prefix = count > 0 ? `(${count}) ` : this.#frontDesk.titlePrefix;
+    document.title = `${prefix}${name}Agent console`;
   }
 
   #renderStatus(): void {
@@ -581,6 +600,7 @@ export class AgentConsole {
     active.media.stop();
     active.view.destroy();
     this.#callArea.hidden = true;
+    this.#frontDesk.callEnded();
     this.#showNotice(describeCallEnd(reason, 'agent'));
     this.#renderStatus();
     this.#renderQueue();

@@ -21,6 +21,8 @@ import { rtcConfiguration } from '../shared/rtcConfiguration.js';
 import { showView } from '../shared/showView.js';
 import { mark } from '../shared/testHook.js';
 import { availability, type OwnCall } from './availability.js';
+import { CallbackForm } from './CallbackForm.js';
+import { offersCallback } from './callbackRequest.js';
 import { callerName } from './callerName.js';
 import { callTitle } from './callTitle.js';
 
@@ -79,6 +81,10 @@ export class CallerPage {
   readonly #unsupported = byId('unsupported');
   readonly #ringingElapsed = byId('ringing-elapsed');
   readonly #callContainer = byId('view-call');
+  /** "Leave your number" (issue 10, 3): on the start view while offline, and after an unanswered call. */
+  readonly #callbackOffer = byId<HTMLButtonElement>('callback-offer');
+  readonly #endedCallbackOffer = byId<HTMLButtonElement>('ended-callback');
+  readonly #callback: CallbackForm;
   #extensionName = '';
   #extensionStatus: ExtensionStatus | undefined;
   #state: CallState = { kind: 'idle' };
@@ -88,6 +94,18 @@ export class CallerPage {
   constructor(extensionId: string) {
     this.#extensionId = extensionId;
     this.#connection = pageConnection(peersUrl(extensionId));
+    this.#callback = new CallbackForm({
+      extensionId,
+      root: this.#root,
+      callerName: () => callerName(this.#nameInput.value) ?? '',
+      extensionName: () => this.#extensionName || this.#extensionId,
+      onBack: () => {
+        if (this.#state.kind !== 'idle' && this.#state.kind !== 'ended') return;
+        this.#state = { kind: 'idle' };
+        this.#render();
+        showView(this.#root, 'idle', this.#nameInput);
+      },
+    });
   }
 
   start(): void {
@@ -109,6 +127,9 @@ export class CallerPage {
     });
     byId('preparing-cancel').addEventListener('click', () => this.#cancelPreparing());
     byId('ringing-hangup').addEventListener('click', () => this.#hangUp());
+    this.#callback.install();
+    this.#callbackOffer.addEventListener('click', () => this.#callback.show());
+    this.#endedCallbackOffer.addEventListener('click', () => this.#callback.show());
 
     const { client } = this.#connection;
     client.on('extension', (event) => this.#setExtensionStatus(event.status));
@@ -165,6 +186,10 @@ export class CallerPage {
     this.#callButton.disabled = !canCall;
     this.#callAgainButton.disabled = !canCall;
     this.#availabilityHint.textContent = hint;
+    const offer = { status: this.#extensionStatus, connection: this.#connection.state };
+    this.#callbackOffer.hidden = !offersCallback({ ...offer, view: 'idle' });
+    const reason = this.#state.kind === 'ended' ? this.#state.reason : undefined;
+    this.#endedCallbackOffer.hidden = !offersCallback({ ...offer, view: 'ended', reason });
   }
 
   /** This page's call while it is under way, for the pill. */
