@@ -177,6 +177,9 @@ describe('issue 10, the front desk', () => {
       .waitFor();
     assert.equal(await caller.locator('#callback-name-error').isHidden(), true);
     await contact.fill('+44 20 7946 0958');
+    // Changed: what was said about it goes.
+    assert.equal(await caller.locator('#callback-contact-error').isHidden(), true);
+    assert.equal(await contact.getAttribute('aria-invalid'), null);
     await message.fill('About <b>my order</b> & the invoice');
     await docsScreenshot(caller, 'callback-form');
     await caller.getByRole('button', { name: 'Send' }).click();
@@ -247,6 +250,54 @@ describe('issue 10, the front desk', () => {
     assert.deepEqual(errors, []);
   });
 
+  test('at 1280x800 during a call, the Missed calls list sits beside the call, below the waiting calls', async (t) => {
+    const { server, errors, open } = await stage(t);
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const first = await open(server.callerUrl(FRONT_DESK.id));
+    const second = await open(server.callerUrl(FRONT_DESK.id));
+    await signInAs(agent, 'Alice');
+    await placeCall(second, 'Bob');
+    await answerButton(agent, 'Bob').waitFor();
+    await second.getByRole('button', { name: 'Hang up' }).click();
+    await missedRow(agent, 'call', 'Bob').waitFor({ timeout: POLL });
+
+    await placeCall(first, 'Ann');
+    await answerButton(agent, 'Ann').click();
+    const hangUp = agent.getByRole('button', { name: 'Hang up' });
+    await hangUp.waitFor();
+    await second.getByRole('button', { name: 'Call again' }).click();
+    await answerButton(agent, 'Bob').waitFor();
+    const [call, queue, desk, hangUpBox, answerBox] = await Promise.all([
+      agent.locator('#call-area').boundingBox(),
+      agent.locator('.queue').boundingBox(),
+      agent.locator('#front-desk').boundingBox(),
+      hangUp.boundingBox(),
+      answerButton(agent, 'Bob').boundingBox(),
+    ]);
+    assert.ok(call && queue && desk && hangUpBox && answerBox);
+    console.log(
+      `in a call: call ${JSON.stringify(call)}, queue ${JSON.stringify(queue)}, desk ${JSON.stringify(desk)}`,
+    );
+    assert.ok(desk.x >= call.x + call.width, 'the list is beside the call');
+    assert.ok(Math.abs(desk.x - queue.x) < 1 && desk.y >= queue.y + queue.height, 'below the waiting calls');
+    // The call's controls and the waiting call's Answer stay in view, as before.
+    assert.ok(hangUpBox.y + hangUpBox.height <= LAPTOP.height, 'Hang up in view');
+    assert.ok(answerBox.y + answerBox.height <= LAPTOP.height, 'Answer in view');
+    // Directly below the queue: the call's height does not push it down.
+    assert.ok(
+      desk.y - (queue.y + queue.height) <= 40,
+      `the list follows the queue: ${desk.y - queue.y - queue.height} px`,
+    );
+    assert.equal(await missedRow(agent, 'call', 'Bob').isVisible(), true);
+    const missedBox = await missedRow(agent, 'call', 'Bob').boundingBox();
+    assert.ok(
+      missedBox !== null && missedBox.y + missedBox.height <= LAPTOP.height,
+      'the missed call in view',
+    );
+    await screenshot(agent, 'missed-calls-in-call');
+    assert.deepEqual(errors, []);
+  });
+
   test('screenshot: the console with a missed call, a callback request and a recent call (1280x800)', async (t) => {
     const { server, errors, open } = await stage(t);
     const caller = await open(server.callerUrl(FRONT_DESK.id), { width: 520, height: 900 });
@@ -271,6 +322,7 @@ describe('issue 10, the front desk', () => {
     await caller.getByRole('button', { name: 'Call again' }).waitFor();
     await caller.getByRole('button', { name: 'Call again' }).click();
     await answerButton(agent, 'Tom Becker').waitFor();
+    await agent.waitForTimeout(3000);
     await caller.getByRole('button', { name: 'Hang up' }).click();
 
     await missedRow(agent, 'call', 'Tom Becker').waitFor({ timeout: POLL });

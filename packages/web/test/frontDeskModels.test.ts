@@ -347,10 +347,11 @@ describe("the agent console's missed list", () => {
     );
     assert.equal(missedTitlePrefix(0), '');
     const now = new Date(2026, 11, 3, 15, 0);
-    assert.match(formatWhen(new Date(2026, 11, 3, 9, 5), now, 'en-GB'), /^09:05$/);
-    assert.match(formatWhen(new Date(2026, 11, 2, 9, 5), now, 'en-GB'), /^Yesterday 09:05$/);
-    assert.match(formatWhen(new Date(2026, 10, 20, 9, 5), now, 'en-GB'), /^20 Nov 09:05$/);
-    assert.match(formatWhen(new Date(2025, 10, 20, 9, 5), now, 'en-GB'), /^20 Nov 2025 09:05$/);
+    assert.match(formatWhen(new Date(2026, 11, 3, 9, 5), now, 'en-GB'), /^0?9:05$/);
+    assert.match(formatWhen(new Date(2026, 11, 3, 13, 5), now, 'en-US'), /^1:05\sPM$/);
+    assert.match(formatWhen(new Date(2026, 11, 2, 9, 5), now, 'en-GB'), /^Yesterday 0?9:05$/);
+    assert.match(formatWhen(new Date(2026, 10, 20, 9, 5), now, 'en-GB'), /^20 Nov 0?9:05$/);
+    assert.match(formatWhen(new Date(2025, 10, 20, 9, 5), now, 'en-GB'), /^20 Nov 2025 0?9:05$/);
   });
 });
 
@@ -412,6 +413,11 @@ describe('the caller page: Leave your number', () => {
       { type: 'focus', field: 'contact' },
     ]);
     assert.deepEqual(flow.state, { kind: 'editing', errors: { contact: 'Nope.' }, problem: undefined });
+    // Typing in another field leaves it; typing in that one clears it.
+    flow.dispatch({ type: 'edit', field: 'name' });
+    assert.deepEqual(flow.state, { kind: 'editing', errors: { contact: 'Nope.' }, problem: undefined });
+    flow.dispatch({ type: 'edit', field: 'contact' });
+    assert.deepEqual(flow.state, { kind: 'editing', errors: {}, problem: undefined });
     const [again] = flow.dispatch({ type: 'submit', fields });
     assert.ok(again?.type === 'send');
     // A stale answer is ignored.

@@ -395,7 +395,7 @@ export class FrontDeskModel {
  * browser's locale and time zone).
  */
 export function formatWhen(at: Date, now: Date, locale?: string): string {
-  const time = at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+  const time = at.toLocaleTimeString(locale, { hour: 'numeric', minute: '2-digit' });
   const day = (date: Date) => new Date(date.getFullYear(), date.getMonth(), date.getDate()).getTime();
   const days = Math.round((day(now) - day(at)) / 86_400_000);
   if (days === 0) return time;

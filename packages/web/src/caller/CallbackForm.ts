@@ -80,6 +80,9 @@ export class CallbackForm {
       this.#dispatch({ type: 'close' });
       this.#options.onBack();
     };
+    for (const field of CALLBACK_FIELDS) {
+      this.#inputs[field].addEventListener('input', () => this.#dispatch({ type: 'edit', field }));
+    }
     byId('callback-back').addEventListener('click', back);
     byId('callback-done').addEventListener('click', back);
   }

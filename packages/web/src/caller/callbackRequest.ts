@@ -115,6 +115,8 @@ export type CallbackEvent =
   | { type: 'open' }
   | { type: 'close' }
   | { type: 'submit'; fields: CallbackFields }
+  /** The caller changed a field: what was said about it no longer holds. */
+  | { type: 'edit'; field: CallbackField }
   | { type: 'answered'; attempt: number; result: CallbackSendResult };
 
 export type CallbackEffect =
@@ -142,6 +144,13 @@ export class CallbackFlow {
       case 'close':
         this.#state = { kind: 'closed' };
         return [];
+      case 'edit': {
+        if (state.kind !== 'editing' || state.errors[event.field] === undefined) return [];
+        const errors = { ...state.errors };
+        delete errors[event.field];
+        this.#state = { ...state, errors };
+        return [];
+      }
       case 'submit': {
         if (state.kind !== 'editing') return [];
         const checked = checkCallback(event.fields);
