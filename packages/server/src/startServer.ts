@@ -8,6 +8,7 @@ import { MemoryBackend } from './backend/MemoryBackend.js';
 import { RedisBackend, type RedisTrouble } from './backend/RedisBackend.js';
 import { OptionError, type ServerOptions, withDefaults } from './config/serverOptions.js';
 import { assertNever } from './core/assertNever.js';
+import { everyObserver } from './core/CallObserver.js';
 import { type Clock, systemClock } from './core/Clock.js';
 import { RegisterAttempts } from './core/RegisterAttempts.js';
 import { type LocalPeerCounts, Switchboard } from './core/Switchboard.js';
@@ -25,6 +26,8 @@ import { StoreExtensionDirectory } from './store/StoreExtensionDirectory.js';
 import { watchExtensionRemovals } from './store/watchExtensionRemovals.js';
 import { PeerGateway } from './transport/PeerGateway.js';
 import { compileProxyTrust } from './transport/proxyTrust.js';
+import { WebhookDispatcher } from './webhooks/WebhookDispatcher.js';
+import { WebhookPublisher } from './webhooks/WebhookPublisher.js';
 
 export interface StartServerOptions extends Partial<ServerOptions> {
   /** The extension store; by default the one `db` names (SQLite path or postgres:// URL), closed with the server. A given store is not closed. */
@@ -100,9 +103,13 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
           options.registerFailureLimit,
           options.registerFailureWindow,
         );
+  const webhooks =
+    options.webhookUrl === ''
+      ? undefined
+      : webhookSender(store, options, nodeId, metrics, log.child({ component: 'webhooks' }));
   const switchboard = new Switchboard({
     backend,
-    calls: history,
+    calls: webhooks === undefined ? history : everyObserver([history, webhooks.publisher]),
     directory: new StoreExtensionDirectory(store),
     registerLimiter,
     clock,
@@ -174,7 +181,10 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     store,
     registerAttempts: new RegisterAttempts(new StoreExtensionDirectory(store), registerLimiter),
     log: log.child({ component: 'front-desk' }),
-    onCallbackRequested: () => metrics.callbackRequested(),
+    onCallbackRequested: (request) => {
+      metrics.callbackRequested();
+      webhooks?.publisher.callbackRequested(request);
+    },
   });
   await registerWebRoutes(app, {
     store,
@@ -211,6 +221,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   const url = `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
   log.info({ url }, 'listening');
   pruner.start();
+  webhooks?.dispatcher.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -245,13 +256,36 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
         }
         await backend.close();
         await pruner.stop();
-        await settlesWithin(history.flush(), DRAIN_TIMEOUT_MS);
+        await settlesWithin(
+          Promise.all([history.flush(), webhooks?.publisher.flush(), webhooks?.dispatcher.stop()]),
+          DRAIN_TIMEOUT_MS,
+        );
         if (givenStore === undefined) await store.close();
         log.info('closed');
       })();
       return closing;
     },
   };
+}
+
+/** `--webhook-url`: events written to the store's outbox by this process, sent by any (issue 11). */
+function webhookSender(
+  store: ExtensionStore,
+  options: ServerOptions,
+  nodeId: string,
+  metrics: ServerMetrics,
+  log: Logger,
+): { publisher: WebhookPublisher; dispatcher: WebhookDispatcher } {
+  const dispatcher = new WebhookDispatcher({
+    outbox: store,
+    url: options.webhookUrl,
+    secret: options.webhookSecret,
+    retryForMs: options.webhookRetryFor * 1000,
+    owner: nodeId,
+    log,
+    onAttempt: (result) => metrics.webhookAttempt(result),
+  });
+  return { publisher: new WebhookPublisher(store, log, () => dispatcher.nudge()), dispatcher };
 }
 
 /** WebSocket close codes of RFC 6455 for a backend in trouble (docs/protocol.md section 10). */

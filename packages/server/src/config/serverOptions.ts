@@ -95,6 +95,34 @@ function checkOrigins(origins: string[], flag: string): string[] {
   return origins.includes('*') ? [] : origins;
 }
 
+const webhookUrl: ValueRules<string> = {
+  convert: (raw) => raw.trim(),
+  check(value, flag) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      // The value may hold a token: it is not repeated.
+      throw new OptionError(`${flag} must be an http:// or https:// URL.`);
+    }
+    return value;
+  },
+};
+
+const WEBHOOK_SECRET_MIN_LENGTH = 16;
+const webhookSecret: ValueRules<string> = {
+  convert: (raw) => raw,
+  check(value, flag) {
+    if (typeof value !== 'string' || value.length < WEBHOOK_SECRET_MIN_LENGTH) {
+      throw new OptionError(`${flag} must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters.`);
+    }
+    return value;
+  },
+};
+
 const redisUrl: ValueRules<string> = {
   convert: (raw) => raw.trim(),
   check(value, flag) {
@@ -385,6 +413,27 @@ export const serverOptionSpecs = {
     shownDefault: 'none (open)',
     rules: nonEmpty,
   }),
+  webhookUrl: spec({
+    flag: '--webhook-url',
+    doc: 'Where call.ringing, call.answered, call.ended and callback.requested events are POSTed, signed with --webhook-secret (see docs/webhooks.md); empty sends none.',
+    defaultValue: '',
+    shownDefault: 'none',
+    rules: webhookUrl,
+  }),
+  webhookSecret: spec({
+    flag: '--webhook-secret',
+    doc: 'The HMAC-SHA256 key webhook requests are signed with: at least 16 characters; needed with --webhook-url.',
+    defaultValue: '',
+    shownDefault: 'none',
+    rules: webhookSecret,
+  }),
+  webhookRetryFor: spec({
+    flag: '--webhook-retry-for',
+    doc: 'Seconds a webhook event that the receiver keeps refusing is retried (with backoff) before it is given up.',
+    defaultValue: 3_600,
+    shownDefault: '3600',
+    rules: seconds(10, 7 * 86_400),
+  }),
   shutdownTimeout: spec({
     flag: '--shutdown-timeout',
     doc: 'Seconds SIGTERM or SIGINT waits for connections to close before the process exits anyway.',
@@ -471,6 +520,14 @@ function checkServerOptions(options: ServerOptions): ServerOptions {
     throw new OptionError(
       `--max-buffered-bytes (${options.maxBufferedBytes}) must be at least twice --max-message-bytes (${options.maxMessageBytes}): a client relayed one large frame would otherwise be cut off.`,
     );
+  }
+  if (options.webhookUrl !== '' && options.webhookSecret === '') {
+    throw new OptionError(
+      '--webhook-url needs --webhook-secret: receivers must be able to check who sent an event.',
+    );
+  }
+  if (options.webhookSecret !== '' && options.webhookUrl === '') {
+    throw new OptionError('--webhook-secret is set without --webhook-url: say where to send the events.');
   }
   if (options.turnSecret !== '' && options.turnUrls.length === 0) {
     throw new OptionError('--turn-secret needs --turn-urls: say where the TURN server is.');

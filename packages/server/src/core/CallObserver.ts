@@ -15,3 +15,18 @@ export interface CallObserver {
   /** It ended, in any way (see `CallOutcome`). */
   ended(call: EndedCall): void;
 }
+
+/** One observer that tells each of `observers`, in order. */
+export function everyObserver(observers: readonly CallObserver[]): CallObserver {
+  return {
+    placed: (call) => {
+      for (const observer of observers) observer.placed(call);
+    },
+    answered: (call) => {
+      for (const observer of observers) observer.answered(call);
+    },
+    ended: (call) => {
+      for (const observer of observers) observer.ended(call);
+    },
+  };
+}

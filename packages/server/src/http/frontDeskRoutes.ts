@@ -13,8 +13,8 @@ export interface FrontDeskRoutesOptions {
   /** The register check itself (its limiter and fair queue): the API's password counts like a `register`. */
   registerAttempts: RegisterAttempts;
   log: Logger;
-  /** A callback request left on the caller page (`pbx_peers_callback_requests_total`). */
-  onCallbackRequested(): void;
+  /** A callback request left on the caller page (`pbx_peers_callback_requests_total`, the webhook). */
+  onCallbackRequested(request: CallbackRequestRecord): void;
 }
 
 /** Missed calls listed: the newest this many not yet marked done. */
@@ -133,7 +133,7 @@ export function registerFrontDeskRoutes(app: FastifyInstance, options: FrontDesk
         return reply.code(429).send({ error: 'rate-limited' });
       }
       const created = await store.addCallbackRequest({ extensionId, ...checked.request });
-      options.onCallbackRequested();
+      options.onCallbackRequested(created);
       log.info({ extensionId, callbackId: created.id, clientAddress: request.ip }, 'callback requested');
       return reply.code(201).send({ id: created.id });
     },

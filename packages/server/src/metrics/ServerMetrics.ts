@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Counter as PromCounter, Regist
 import type { EndedCall } from '../core/EndedCall.js';
 import type { LocalPeerCounts } from '../core/Switchboard.js';
 import type { CallMetrics } from '../history/CallHistoryRecorder.js';
+import type { WebhookAttemptResult } from '../webhooks/WebhookDispatcher.js';
 
 /** What the gauges read at scrape time. */
 export interface MetricsSources {
@@ -40,6 +41,7 @@ export class ServerMetrics implements CallMetrics {
   private readonly callSeconds: Histogram;
   private readonly historyWriteFailures: PromCounter;
   private readonly callbackRequests: PromCounter;
+  private readonly webhookAttempts: PromCounter<'result'>;
 
   constructor(sources: MetricsSources, labels: { node: string }) {
     const registers = [this.registry];
@@ -128,6 +130,12 @@ export class ServerMetrics implements CallMetrics {
       help: 'Ended calls that could not be written to the call history (store down, slow or full backlog).',
       registers,
     });
+    this.webhookAttempts = new PromCounter({
+      name: 'pbx_peers_webhook_attempts_total',
+      help: 'Webhook deliveries tried by this process, by result: delivered, retrying, abandoned.',
+      labelNames: ['result'],
+      registers,
+    });
     this.callbackRequests = new PromCounter({
       name: 'pbx_peers_callback_requests_total',
       help: 'Callback requests left by callers.',
@@ -156,6 +164,10 @@ export class ServerMetrics implements CallMetrics {
 
   historyWriteFailed(): void {
     this.historyWriteFailures.inc();
+  }
+
+  webhookAttempt(result: WebhookAttemptResult): void {
+    this.webhookAttempts.labels(result).inc();
   }
 
   callbackRequested(): void {

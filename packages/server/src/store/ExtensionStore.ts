@@ -1,4 +1,5 @@
 import type { CallHistoryStore } from './CallHistoryStore.js';
+import type { WebhookOutbox } from './WebhookOutbox.js';
 
 /**
  * Where extensions (and their call history, see `CallHistoryStore`) live: SQLite (`SqliteExtensionStore`) or PostgreSQL (`PostgresExtensionStore`), opened
@@ -30,7 +31,7 @@ export class DuplicateExtensionError extends Error {
   }
 }
 
-export interface ExtensionStore extends CallHistoryStore {
+export interface ExtensionStore extends CallHistoryStore, WebhookOutbox {
   /** Adds an extension; rejects with DuplicateExtensionError when the id is taken. */
   add(extension: NewExtension): Promise<ExtensionRecord>;
   get(id: string): Promise<ExtensionRecord | undefined>;

@@ -28,6 +28,7 @@ import {
   limitClause,
   outcomeIsKnown,
 } from './historyRows.js';
+import type { NewWebhookEvent, PendingWebhook } from './WebhookOutbox.js';
 
 /**
  * Schema migrations, applied in order, each recorded as a row of `schema_migrations` (version = its
@@ -69,6 +70,25 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
    );
    CREATE INDEX callback_requests_by_extension ON ${s}.callback_requests (extension_id, created_at);
    CREATE INDEX callback_requests_by_time ON ${s}.callback_requests (created_at)`,
+  (s) => `CREATE TABLE ${s}.webhook_outbox (
+     seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+     event_id text COLLATE "C" NOT NULL UNIQUE,
+     order_key text COLLATE "C" NOT NULL,
+     rank integer NOT NULL,
+     type text NOT NULL,
+     body text NOT NULL,
+     created_at timestamptz NOT NULL,
+     attempts integer NOT NULL DEFAULT 0,
+     next_attempt_at timestamptz NOT NULL,
+     claimed_by text,
+     claimed_until timestamptz,
+     delivered_at timestamptz,
+     abandoned_at timestamptz,
+     last_error text
+   );
+   CREATE INDEX webhook_outbox_open ON ${s}.webhook_outbox (order_key, rank, seq)
+     WHERE delivered_at IS NULL AND abandoned_at IS NULL;
+   CREATE INDEX webhook_outbox_by_time ON ${s}.webhook_outbox (created_at)`,
 ];
 
 /** The `?schema=` parameter of the URL; unquoted-identifier spelling so psql users need no quotes. */
@@ -126,6 +146,7 @@ export class PostgresExtensionStore implements ExtensionStore {
   readonly #table: string;
   readonly #calls: string;
   readonly #callbacks: string;
+  readonly #outbox: string;
   readonly #watches = new Set<RemovalListener>();
   #closing: Promise<void> | undefined;
 
@@ -158,6 +179,7 @@ export class PostgresExtensionStore implements ExtensionStore {
     this.#table = `${pg.escapeIdentifier(schema)}.extensions`;
     this.#calls = `${pg.escapeIdentifier(schema)}.calls`;
     this.#callbacks = `${pg.escapeIdentifier(schema)}.callback_requests`;
+    this.#outbox = `${pg.escapeIdentifier(schema)}.webhook_outbox`;
   }
 
   async add(extension: NewExtension): Promise<ExtensionRecord> {
@@ -294,11 +316,89 @@ export class PostgresExtensionStore implements ExtensionStore {
   async pruneHistory(before: Date): Promise<number> {
     const { rows } = await this.#pool.query<{ removed: number }>(
       `WITH calls AS (DELETE FROM ${this.#calls} WHERE ringing_at < $1 RETURNING 1),
-            callbacks AS (DELETE FROM ${this.#callbacks} WHERE created_at < $1 RETURNING 1)
-       SELECT ((SELECT count(*) FROM calls) + (SELECT count(*) FROM callbacks))::integer AS removed`,
+            callbacks AS (DELETE FROM ${this.#callbacks} WHERE created_at < $1 RETURNING 1),
+            -- Settled events only: one still being retried is not history yet.
+            events AS (DELETE FROM ${this.#outbox} WHERE created_at < $1
+                         AND (delivered_at IS NOT NULL OR abandoned_at IS NOT NULL) RETURNING 1)
+       SELECT ((SELECT count(*) FROM calls) + (SELECT count(*) FROM callbacks)
+               + (SELECT count(*) FROM events))::integer AS removed`,
       [before],
     );
     return rows[0]?.removed ?? 0;
+  }
+
+  async enqueueWebhook(event: NewWebhookEvent): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#outbox} (event_id, order_key, rank, type, body, created_at, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $6)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [event.eventId, event.orderKey, event.rank, event.type, event.body, event.createdAt],
+    );
+  }
+
+  /** One statement: rows another claimer has locked are skipped, so two processes never take one. */
+  async claimWebhooks(owner: string, now: Date, until: Date, limit: number): Promise<PendingWebhook[]> {
+    const { rows } = await this.#pool.query<{
+      seq: string;
+      event_id: string;
+      type: string;
+      body: string;
+      created_at: Date;
+      attempts: number;
+    }>(
+      `WITH due AS (
+         SELECT seq FROM ${this.#outbox} o
+         WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= $2
+           AND (claimed_until IS NULL OR claimed_until <= $2 OR claimed_by = $1)
+           AND seq = (SELECT p.seq FROM ${this.#outbox} p
+                      WHERE p.order_key = o.order_key AND p.delivered_at IS NULL AND p.abandoned_at IS NULL
+                      ORDER BY p.rank, p.seq LIMIT 1)
+         ORDER BY seq LIMIT $4
+         FOR UPDATE SKIP LOCKED
+       )
+       UPDATE ${this.#outbox} t SET claimed_by = $1, claimed_until = $3
+       FROM due WHERE t.seq = due.seq
+       RETURNING t.seq, t.event_id, t.type, t.body, t.created_at, t.attempts`,
+      [owner, now, until, limit],
+    );
+    return rows
+      .map((row) => ({
+        seq: Number(row.seq),
+        eventId: row.event_id,
+        type: row.type,
+        body: row.body,
+        createdAt: row.created_at,
+        attempts: row.attempts,
+      }))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  async webhookDelivered(seq: number, at: Date): Promise<void> {
+    await this.#pool.query(
+      `UPDATE ${this.#outbox} SET delivered_at = $2, attempts = attempts + 1, claimed_by = NULL,
+         claimed_until = NULL WHERE seq = $1`,
+      [seq, at],
+    );
+  }
+
+  async webhookFailed(seq: number, error: string, retryAt: Date | undefined): Promise<void> {
+    await this.#pool.query(
+      retryAt === undefined
+        ? `UPDATE ${this.#outbox} SET abandoned_at = now(), attempts = attempts + 1, last_error = $2,
+             claimed_by = NULL, claimed_until = NULL WHERE seq = $1`
+        : `UPDATE ${this.#outbox} SET next_attempt_at = $3, attempts = attempts + 1, last_error = $2,
+             claimed_by = NULL, claimed_until = NULL WHERE seq = $1`,
+      retryAt === undefined ? [seq, error] : [seq, error, retryAt],
+    );
+  }
+
+  async webhookCounts(): Promise<{ pending: number; delivered: number; abandoned: number }> {
+    const { rows } = await this.#pool.query<{ pending: number; delivered: number; abandoned: number }>(
+      `SELECT count(*) FILTER (WHERE delivered_at IS NULL AND abandoned_at IS NULL)::integer AS pending,
+              count(delivered_at)::integer AS delivered, count(abandoned_at)::integer AS abandoned
+       FROM ${this.#outbox}`,
+    );
+    return rows[0] ?? { pending: 0, delivered: 0, abandoned: 0 };
   }
 
   /** The first mark wins: one statement updates a row not yet done and says why when it did not. */

@@ -27,6 +27,7 @@ import {
   limitClause,
   outcomeIsKnown,
 } from './historyRows.js';
+import type { NewWebhookEvent, PendingWebhook } from './WebhookOutbox.js';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` records how many have run. Only ever append:
@@ -68,6 +69,25 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX callback_requests_by_extension ON callback_requests (extension_id, created_at);
    CREATE INDEX callback_requests_by_time ON callback_requests (created_at);`,
+  `CREATE TABLE webhook_outbox (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id TEXT NOT NULL UNIQUE,
+     order_key TEXT NOT NULL,
+     rank INTEGER NOT NULL,
+     type TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at INTEGER NOT NULL,
+     claimed_by TEXT,
+     claimed_until INTEGER,
+     delivered_at INTEGER,
+     abandoned_at INTEGER,
+     last_error TEXT
+   );
+   CREATE INDEX webhook_outbox_open ON webhook_outbox (order_key, rank, seq)
+     WHERE delivered_at IS NULL AND abandoned_at IS NULL;
+   CREATE INDEX webhook_outbox_by_time ON webhook_outbox (created_at);`,
 ];
 
 /** The database file holds password hashes and callers' contacts: only its owner may read it. */
@@ -266,9 +286,84 @@ export class SqliteExtensionStore implements ExtensionStore {
     const prune = this.#db.transaction(
       () =>
         this.#db.prepare('DELETE FROM calls WHERE ringing_at < ?').run(cutoff).changes +
-        this.#db.prepare('DELETE FROM callback_requests WHERE created_at < ?').run(cutoff).changes,
+        this.#db.prepare('DELETE FROM callback_requests WHERE created_at < ?').run(cutoff).changes +
+        // Settled events only: one still being retried is not history yet.
+        this.#db
+          .prepare(
+            'DELETE FROM webhook_outbox WHERE created_at < ? AND (delivered_at IS NOT NULL OR abandoned_at IS NOT NULL)',
+          )
+          .run(cutoff).changes,
     );
     return prune.immediate();
+  }
+
+  async enqueueWebhook(event: NewWebhookEvent): Promise<void> {
+    this.#db
+      .prepare(
+        `INSERT INTO webhook_outbox (event_id, order_key, rank, type, body, created_at, next_attempt_at)
+         VALUES (@eventId, @orderKey, @rank, @type, @body, @createdAt, @createdAt)
+         ON CONFLICT (event_id) DO NOTHING`,
+      )
+      .run({ ...event, createdAt: event.createdAt.getTime() });
+  }
+
+  async claimWebhooks(owner: string, now: Date, until: Date, limit: number): Promise<PendingWebhook[]> {
+    const claim = this.#db.transaction(() => {
+      const rows = this.#db
+        .prepare<[{ now: number; owner: string; limit: number }], SqlitePendingRow>(
+          `SELECT seq, event_id, type, body, created_at, attempts FROM webhook_outbox o
+           WHERE delivered_at IS NULL AND abandoned_at IS NULL AND next_attempt_at <= @now
+             AND (claimed_until IS NULL OR claimed_until <= @now OR claimed_by = @owner)
+             AND seq = (SELECT p.seq FROM webhook_outbox p
+                        WHERE p.order_key = o.order_key AND p.delivered_at IS NULL AND p.abandoned_at IS NULL
+                        ORDER BY p.rank, p.seq LIMIT 1)
+           ORDER BY seq LIMIT @limit`,
+        )
+        .all({ now: now.getTime(), owner, limit });
+      const take = this.#db.prepare(
+        'UPDATE webhook_outbox SET claimed_by = ?, claimed_until = ? WHERE seq = ?',
+      );
+      for (const row of rows) take.run(owner, until.getTime(), row.seq);
+      return rows;
+    });
+    // IMMEDIATE: the write lock before the read, so two processes cannot claim the same rows.
+    return claim.immediate().map((row) => ({
+      seq: row.seq,
+      eventId: row.event_id,
+      type: row.type,
+      body: row.body,
+      createdAt: new Date(row.created_at),
+      attempts: row.attempts,
+    }));
+  }
+
+  async webhookDelivered(seq: number, at: Date): Promise<void> {
+    this.#db
+      .prepare(
+        'UPDATE webhook_outbox SET delivered_at = ?, attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL WHERE seq = ?',
+      )
+      .run(at.getTime(), seq);
+  }
+
+  async webhookFailed(seq: number, error: string, retryAt: Date | undefined): Promise<void> {
+    const statement =
+      retryAt === undefined
+        ? `UPDATE webhook_outbox SET abandoned_at = @now, attempts = attempts + 1, last_error = @error,
+             claimed_by = NULL, claimed_until = NULL WHERE seq = @seq`
+        : `UPDATE webhook_outbox SET next_attempt_at = @retryAt, attempts = attempts + 1, last_error = @error,
+             claimed_by = NULL, claimed_until = NULL WHERE seq = @seq`;
+    this.#db.prepare(statement).run({ seq, error, now: Date.now(), retryAt: retryAt?.getTime() ?? null });
+  }
+
+  async webhookCounts(): Promise<{ pending: number; delivered: number; abandoned: number }> {
+    const row = this.#db
+      .prepare<[], { pending: number | null; delivered: number | null; abandoned: number | null }>(
+        `SELECT sum(delivered_at IS NULL AND abandoned_at IS NULL) AS pending,
+                sum(delivered_at IS NOT NULL) AS delivered, sum(abandoned_at IS NOT NULL) AS abandoned
+         FROM webhook_outbox`,
+      )
+      .get();
+    return { pending: row?.pending ?? 0, delivered: row?.delivered ?? 0, abandoned: row?.abandoned ?? 0 };
   }
 
   /** The first mark wins: an update only of a row not yet done, else a read to tell why. */
@@ -319,6 +414,15 @@ function toCallbackRow(row: SqliteRow<CallbackRow>): CallbackRow {
     created_at: new Date(row.created_at),
     done_at: row.done_at === null ? null : new Date(row.done_at),
   };
+}
+
+interface SqlitePendingRow {
+  seq: number;
+  event_id: string;
+  type: string;
+  body: string;
+  created_at: number;
+  attempts: number;
 }
 
 /** A row as SQLite returns it: every date column a number of milliseconds. */

@@ -79,7 +79,7 @@ describe('--trust-proxy: the client address behind a reverse proxy', () => {
     const elsewhere = await peerFrom('6.6.6.6, 10.0.0.8');
     assert.equal((await elsewhere.register(FRONT.password)).status, 'registered');
 
-    const refused = lines.filter((line) => line.msg === 'register refused');
+    const refused = lines.filter((line) => String(line.msg).startsWith('register refused'));
     assert.ok(refused.length >= 3, `register refusals logged: ${refused.length}`);
     assert.ok(
       refused.every((line) => line.clientAddress === '10.0.0.7'),

@@ -85,10 +85,16 @@ describe('PostgresExtensionStore', () => {
       );
       return { tables: tableRows.rows.map((row) => row.table_name), migrations: migrationRows.rows };
     });
-    assert.deepEqual(tables, ['callback_requests', 'calls', 'extensions', 'schema_migrations']);
+    assert.deepEqual(tables, [
+      'callback_requests',
+      'calls',
+      'extensions',
+      'schema_migrations',
+      'webhook_outbox',
+    ]);
     assert.deepEqual(
       migrations.map((row) => row.version),
-      [1, 2],
+      [1, 2, 3],
     );
     assert.ok(migrations[0]?.applied_at instanceof Date);
     assert.ok((migrations[0]?.applied_at.getTime() ?? 0) >= before - 60_000);
@@ -101,7 +107,7 @@ describe('PostgresExtensionStore', () => {
 
     const reopened = await open();
     assert.deepEqual(await reopened.get('door'), added);
-    assert.deepEqual(await appliedVersions(schema.name), [1, 2]);
+    assert.deepEqual(await appliedVersions(schema.name), [1, 2, 3]);
     const types = await withAdminClient(async (client) => {
       const { rows } = await client.query<{ column_name: string; data_type: string }>(
         `SELECT column_name, data_type FROM information_schema.columns

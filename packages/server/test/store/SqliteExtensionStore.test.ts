@@ -87,9 +87,15 @@ describe('SqliteExtensionStore', () => {
     await SqliteExtensionStore.open(path).close();
 
     const inspected = inspectDatabase(path);
-    assert.equal(inspected.userVersion, 2);
+    assert.equal(inspected.userVersion, 3);
     assert.equal(inspected.journalMode, 'wal');
-    assert.deepEqual(inspected.tables, ['callback_requests', 'calls', 'extensions']);
+    assert.deepEqual(inspected.tables, [
+      'callback_requests',
+      'calls',
+      'extensions',
+      'sqlite_sequence',
+      'webhook_outbox',
+    ]);
   });
 
   it('keeps data across reopening without re-applying migrations', async () => {
@@ -102,7 +108,7 @@ describe('SqliteExtensionStore', () => {
     const reopened = SqliteExtensionStore.open(path);
     try {
       assert.deepEqual(await reopened.get('door'), added);
-      assert.equal(inspectDatabase(path).userVersion, 2);
+      assert.equal(inspectDatabase(path).userVersion, 3);
     } finally {
       await reopened.close();
     }
@@ -132,7 +138,7 @@ describe('SqliteExtensionStore', () => {
     const store = SqliteExtensionStore.open(path);
     try {
       assert.equal((await store.get('door'))?.name, 'Door');
-      assert.equal(inspectDatabase(path).userVersion, 2);
+      assert.equal(inspectDatabase(path).userVersion, 3);
       assert.deepEqual(await store.listCalls(), []);
     } finally {
       await store.close();

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuplicateExtensionError, type ExtensionStore } from '../../src/store/ExtensionStore.js';
 import { callHistoryContract } from './callHistoryContract.js';
+import { webhookOutboxContract } from './webhookOutboxContract.js';
 
 export interface StoreUnderTest {
   store: ExtensionStore;
@@ -56,6 +57,7 @@ export function extensionStoreContract(name: string, createStore: () => Promise<
     });
 
     callHistoryContract(() => store);
+    webhookOutboxContract(() => store);
 
     it('add returns the record with both timestamps set to the time of adding', async () => {
       const before = Date.now();
