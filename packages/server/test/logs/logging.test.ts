@@ -7,16 +7,22 @@ import { delay } from '../support/delay.js';
 import { FRONT } from '../support/extensions.js';
 import { startTestServer } from '../support/testServer.js';
 
+/** A pino destination that keeps every line, parsed. */
+function logCollector(): { lines: Record<string, unknown>[]; sink: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { lines, sink };
+}
+
 /** What operators see at `--log-level trace`: each connection and message, never a secret. */
 describe('logs', () => {
   it('trace names every connection and message, register outcomes at info, and never the password or signal data', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { lines, sink } = logCollector();
     const ts = await startTestServer({
       extensions: [FRONT],
       nodeId: 'node-a',
@@ -75,13 +81,7 @@ describe('logs', () => {
   });
 
   it('a lock-out is a warning naming the address and the extension', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line !== '') lines.push(JSON.parse(line));
-        done();
-      },
-    });
+    const { lines, sink } = logCollector();
     const ts = await startTestServer({
       extensions: [FRONT],
       registerFailureLimit: 1,
