@@ -1,3 +1,4 @@
+import type { AdminStore } from './AdminStore.js';
 import type { CallHistoryStore } from './CallHistoryStore.js';
 import type { WebhookOutbox } from './WebhookOutbox.js';
 
@@ -31,7 +32,7 @@ export class DuplicateExtensionError extends Error {
   }
 }
 
-export interface ExtensionStore extends CallHistoryStore, WebhookOutbox {
+export interface ExtensionStore extends CallHistoryStore, WebhookOutbox, AdminStore {
   /** Adds an extension; rejects with DuplicateExtensionError when the id is taken. */
   add(extension: NewExtension): Promise<ExtensionRecord>;
   get(id: string): Promise<ExtensionRecord | undefined>;
@@ -41,6 +42,8 @@ export interface ExtensionStore extends CallHistoryStore, WebhookOutbox {
   list(): Promise<ExtensionRecord[]>;
   /** Returns false when there was no such extension. */
   remove(id: string): Promise<boolean>;
+  /** Renames it and bumps `updatedAt`; false when there is no such extension. */
+  rename(id: string, name: string): Promise<boolean>;
   /** Replaces the password hash and bumps `updatedAt`; false when there is no such extension. */
   setPasswordHash(id: string, passwordHash: string): Promise<boolean>;
   /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { EndedCall } from '../core/EndedCall.js';
 import { randomId } from '../ids/randomId.js';
+import { type AdminRecord, type AdminSession, DuplicateAdminError } from './AdminStore.js';
 import type {
   CallbackListFilter,
   CallbackRequestRecord,
@@ -89,6 +90,19 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
    CREATE INDEX webhook_outbox_open ON ${s}.webhook_outbox (order_key, rank, seq)
      WHERE delivered_at IS NULL AND abandoned_at IS NULL;
    CREATE INDEX webhook_outbox_by_time ON ${s}.webhook_outbox (created_at)`,
+  (s) => `CREATE TABLE ${s}.admins (
+     name text COLLATE "C" PRIMARY KEY,
+     password_hash text NOT NULL,
+     created_at timestamptz NOT NULL,
+     updated_at timestamptz NOT NULL
+   );
+   CREATE TABLE ${s}.admin_sessions (
+     token_hash text COLLATE "C" PRIMARY KEY,
+     admin_name text COLLATE "C" NOT NULL REFERENCES ${s}.admins (name) ON DELETE CASCADE,
+     csrf_token text NOT NULL,
+     expires_at timestamptz NOT NULL
+   );
+   CREATE INDEX admin_sessions_by_admin ON ${s}.admin_sessions (admin_name)`,
 ];
 
 /** The `?schema=` parameter of the URL; unquoted-identifier spelling so psql users need no quotes. */
@@ -147,6 +161,8 @@ export class PostgresExtensionStore implements ExtensionStore {
   readonly #calls: string;
   readonly #callbacks: string;
   readonly #outbox: string;
+  readonly #admins: string;
+  readonly #sessions: string;
   readonly #watches = new Set<RemovalListener>();
   #closing: Promise<void> | undefined;
 
@@ -180,6 +196,8 @@ export class PostgresExtensionStore implements ExtensionStore {
     this.#calls = `${pg.escapeIdentifier(schema)}.calls`;
     this.#callbacks = `${pg.escapeIdentifier(schema)}.callback_requests`;
     this.#outbox = `${pg.escapeIdentifier(schema)}.webhook_outbox`;
+    this.#admins = `${pg.escapeIdentifier(schema)}.admins`;
+    this.#sessions = `${pg.escapeIdentifier(schema)}.admin_sessions`;
   }
 
   async add(extension: NewExtension): Promise<ExtensionRecord> {
@@ -232,6 +250,90 @@ export class PostgresExtensionStore implements ExtensionStore {
       [id, this.#channel],
     );
     return (rowCount ?? 0) > 0;
+  }
+
+  async rename(id: string, name: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(
+      `UPDATE ${this.#table} SET name = $2, updated_at = $3 WHERE id = $1`,
+      [id, name, new Date()],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async addAdmin(name: string, passwordHash: string): Promise<AdminRecord> {
+    const now = new Date();
+    try {
+      await this.#pool.query(
+        `INSERT INTO ${this.#admins} (name, password_hash, created_at, updated_at) VALUES ($1, $2, $3, $3)`,
+        [name, passwordHash, now],
+      );
+    } catch (error) {
+      if (error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION)
+        throw new DuplicateAdminError(name);
+      throw error;
+    }
+    return { name, passwordHash, createdAt: now, updatedAt: now };
+  }
+
+  async getAdmin(name: string): Promise<AdminRecord | undefined> {
+    const { rows } = await this.#pool.query<AdminRow>(
+      `SELECT name, password_hash, created_at, updated_at FROM ${this.#admins} WHERE name = $1`,
+      [name],
+    );
+    const [row] = rows;
+    return row === undefined ? undefined : adminRecordOf(row);
+  }
+
+  async listAdmins(): Promise<AdminRecord[]> {
+    const { rows } = await this.#pool.query<AdminRow>(
+      `SELECT name, password_hash, created_at, updated_at FROM ${this.#admins} ORDER BY created_at, name`,
+    );
+    return rows.map(adminRecordOf);
+  }
+
+  /** Its sessions go with it (ON DELETE CASCADE). */
+  async removeAdmin(name: string): Promise<boolean> {
+    const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#admins} WHERE name = $1`, [name]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  async setAdminPasswordHash(name: string, passwordHash: string): Promise<boolean> {
+    const { rows } = await this.#pool.query<{ changed: boolean }>(
+      `WITH changed AS (UPDATE ${this.#admins} SET password_hash = $2, updated_at = $3 WHERE name = $1 RETURNING name),
+            ended AS (DELETE FROM ${this.#sessions} WHERE admin_name IN (SELECT name FROM changed))
+       SELECT EXISTS (SELECT 1 FROM changed) AS changed`,
+      [name, passwordHash, new Date()],
+    );
+    return rows[0]?.changed === true;
+  }
+
+  async createAdminSession(tokenHash: string, session: AdminSession): Promise<void> {
+    await this.#pool.query(
+      `INSERT INTO ${this.#sessions} (token_hash, admin_name, csrf_token, expires_at) VALUES ($1, $2, $3, $4)`,
+      [tokenHash, session.adminName, session.csrfToken, session.expiresAt],
+    );
+  }
+
+  async getAdminSession(tokenHash: string, now: Date): Promise<AdminSession | undefined> {
+    const { rows } = await this.#pool.query<{ admin_name: string; csrf_token: string; expires_at: Date }>(
+      `SELECT admin_name, csrf_token, expires_at FROM ${this.#sessions} WHERE token_hash = $1 AND expires_at > $2`,
+      [tokenHash, now],
+    );
+    const [row] = rows;
+    return row === undefined
+      ? undefined
+      : { adminName: row.admin_name, csrfToken: row.csrf_token, expiresAt: row.expires_at };
+  }
+
+  async deleteAdminSession(tokenHash: string): Promise<void> {
+    await this.#pool.query(`DELETE FROM ${this.#sessions} WHERE token_hash = $1`, [tokenHash]);
+  }
+
+  async pruneAdminSessions(now: Date): Promise<number> {
+    const { rowCount } = await this.#pool.query(`DELETE FROM ${this.#sessions} WHERE expires_at <= $1`, [
+      now,
+    ]);
+    return rowCount ?? 0;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
@@ -457,6 +559,22 @@ export class PostgresExtensionStore implements ExtensionStore {
     })();
     return this.#closing;
   }
+}
+
+interface AdminRow {
+  name: string;
+  password_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function adminRecordOf(row: AdminRow): AdminRecord {
+  return {
+    name: row.name,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
 }
 
 /** A WHERE clause built up with numbered parameters: each `$?` becomes the next `$n`. */

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EndedCall } from '../core/EndedCall.js';
 import { randomId } from '../ids/randomId.js';
+import { type AdminRecord, type AdminSession, DuplicateAdminError } from './AdminStore.js';
 import type {
   CallbackListFilter,
   CallbackRequestRecord,
@@ -88,6 +89,19 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX webhook_outbox_open ON webhook_outbox (order_key, rank, seq)
      WHERE delivered_at IS NULL AND abandoned_at IS NULL;
    CREATE INDEX webhook_outbox_by_time ON webhook_outbox (created_at);`,
+  `CREATE TABLE admins (
+     name TEXT PRIMARY KEY,
+     password_hash TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE TABLE admin_sessions (
+     token_hash TEXT PRIMARY KEY,
+     admin_name TEXT NOT NULL REFERENCES admins (name) ON DELETE CASCADE,
+     csrf_token TEXT NOT NULL,
+     expires_at INTEGER NOT NULL
+   );
+   CREATE INDEX admin_sessions_by_admin ON admin_sessions (admin_name);`,
 ];
 
 /** The database file holds password hashes and callers' contacts: only its owner may read it. */
@@ -185,6 +199,93 @@ export class SqliteExtensionStore implements ExtensionStore {
 
   async remove(id: string): Promise<boolean> {
     return this.#deleteById.run(id).changes > 0;
+  }
+
+  async rename(id: string, name: string): Promise<boolean> {
+    return (
+      this.#db
+        .prepare('UPDATE extensions SET name = ?, updated_at = ? WHERE id = ?')
+        .run(name, Date.now(), id).changes > 0
+    );
+  }
+
+  async addAdmin(name: string, passwordHash: string): Promise<AdminRecord> {
+    const now = Date.now();
+    try {
+      this.#db
+        .prepare('INSERT INTO admins (name, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?)')
+        .run(name, passwordHash, now, now);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new DuplicateAdminError(name);
+      throw error;
+    }
+    return { name, passwordHash, createdAt: new Date(now), updatedAt: new Date(now) };
+  }
+
+  async getAdmin(name: string): Promise<AdminRecord | undefined> {
+    const row = this.#db
+      .prepare<[string], AdminRow>(
+        'SELECT name, password_hash, created_at, updated_at FROM admins WHERE name = ?',
+      )
+      .get(name);
+    return row === undefined ? undefined : adminRecordOf(row);
+  }
+
+  async listAdmins(): Promise<AdminRecord[]> {
+    return this.#db
+      .prepare<[], AdminRow>(
+        'SELECT name, password_hash, created_at, updated_at FROM admins ORDER BY created_at, name',
+      )
+      .all()
+      .map(adminRecordOf);
+  }
+
+  async removeAdmin(name: string): Promise<boolean> {
+    const remove = this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM admin_sessions WHERE admin_name = ?').run(name);
+      return this.#db.prepare('DELETE FROM admins WHERE name = ?').run(name).changes > 0;
+    });
+    return remove.immediate();
+  }
+
+  async setAdminPasswordHash(name: string, passwordHash: string): Promise<boolean> {
+    const change = this.#db.transaction(() => {
+      this.#db.prepare('DELETE FROM admin_sessions WHERE admin_name = ?').run(name);
+      return (
+        this.#db
+          .prepare('UPDATE admins SET password_hash = ?, updated_at = ? WHERE name = ?')
+          .run(passwordHash, Date.now(), name).changes > 0
+      );
+    });
+    return change.immediate();
+  }
+
+  async createAdminSession(tokenHash: string, session: AdminSession): Promise<void> {
+    this.#db
+      .prepare(
+        'INSERT INTO admin_sessions (token_hash, admin_name, csrf_token, expires_at) VALUES (?, ?, ?, ?)',
+      )
+      .run(tokenHash, session.adminName, session.csrfToken, session.expiresAt.getTime());
+  }
+
+  async getAdminSession(tokenHash: string, now: Date): Promise<AdminSession | undefined> {
+    const row = this.#db
+      .prepare<[string, number], { admin_name: string; csrf_token: string; expires_at: number }>(
+        `SELECT s.admin_name, s.csrf_token, s.expires_at FROM admin_sessions s JOIN admins a ON a.name = s.admin_name
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+      )
+      .get(tokenHash, now.getTime());
+    return row === undefined
+      ? undefined
+      : { adminName: row.admin_name, csrfToken: row.csrf_token, expiresAt: new Date(row.expires_at) };
+  }
+
+  async deleteAdminSession(tokenHash: string): Promise<void> {
+    this.#db.prepare('DELETE FROM admin_sessions WHERE token_hash = ?').run(tokenHash);
+  }
+
+  async pruneAdminSessions(now: Date): Promise<number> {
+    return this.#db.prepare('DELETE FROM admin_sessions WHERE expires_at <= ?').run(now.getTime()).changes;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
@@ -413,6 +514,22 @@ function toCallbackRow(row: SqliteRow<CallbackRow>): CallbackRow {
     ...row,
     created_at: new Date(row.created_at),
     done_at: row.done_at === null ? null : new Date(row.done_at),
+  };
+}
+
+interface AdminRow {
+  name: string;
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+}
+
+function adminRecordOf(row: AdminRow): AdminRecord {
+  return {
+    name: row.name,
+    passwordHash: row.password_hash,
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
   };
 }
 

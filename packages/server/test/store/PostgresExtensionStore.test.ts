@@ -86,6 +86,8 @@ describe('PostgresExtensionStore', () => {
       return { tables: tableRows.rows.map((row) => row.table_name), migrations: migrationRows.rows };
     });
     assert.deepEqual(tables, [
+      'admin_sessions',
+      'admins',
       'callback_requests',
       'calls',
       'extensions',
@@ -94,7 +96,7 @@ describe('PostgresExtensionStore', () => {
     ]);
     assert.deepEqual(
       migrations.map((row) => row.version),
-      [1, 2, 3],
+      [1, 2, 3, 4],
     );
     assert.ok(migrations[0]?.applied_at instanceof Date);
     assert.ok((migrations[0]?.applied_at.getTime() ?? 0) >= before - 60_000);
@@ -107,7 +109,7 @@ describe('PostgresExtensionStore', () => {
 
     const reopened = await open();
     assert.deepEqual(await reopened.get('door'), added);
-    assert.deepEqual(await appliedVersions(schema.name), [1, 2, 3]);
+    assert.deepEqual(await appliedVersions(schema.name), [1, 2, 3, 4]);
     const types = await withAdminClient(async (client) => {
       const { rows } = await client.query<{ column_name: string; data_type: string }>(
         `SELECT column_name, data_type FROM information_schema.columns

@@ -87,9 +87,11 @@ describe('SqliteExtensionStore', () => {
     await SqliteExtensionStore.open(path).close();
 
     const inspected = inspectDatabase(path);
-    assert.equal(inspected.userVersion, 3);
+    assert.equal(inspected.userVersion, 4);
     assert.equal(inspected.journalMode, 'wal');
     assert.deepEqual(inspected.tables, [
+      'admin_sessions',
+      'admins',
       'callback_requests',
       'calls',
       'extensions',
@@ -108,7 +110,7 @@ describe('SqliteExtensionStore', () => {
     const reopened = SqliteExtensionStore.open(path);
     try {
       assert.deepEqual(await reopened.get('door'), added);
-      assert.equal(inspectDatabase(path).userVersion, 3);
+      assert.equal(inspectDatabase(path).userVersion, 4);
     } finally {
       await reopened.close();
     }
@@ -138,7 +140,7 @@ describe('SqliteExtensionStore', () => {
     const store = SqliteExtensionStore.open(path);
     try {
       assert.equal((await store.get('door'))?.name, 'Door');
-      assert.equal(inspectDatabase(path).userVersion, 3);
+      assert.equal(inspectDatabase(path).userVersion, 4);
       assert.deepEqual(await store.listCalls(), []);
     } finally {
       await store.close();

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuplicateExtensionError, type ExtensionStore } from '../../src/store/ExtensionStore.js';
+import { adminStoreContract } from './adminStoreContract.js';
 import { callHistoryContract } from './callHistoryContract.js';
 import { webhookOutboxContract } from './webhookOutboxContract.js';
 
@@ -58,6 +59,7 @@ export function extensionStoreContract(name: string, createStore: () => Promise<
 
     callHistoryContract(() => store);
     webhookOutboxContract(() => store);
+    adminStoreContract(() => store);
 
     it('add returns the record with both timestamps set to the time of adding', async () => {
       const before = Date.now();
