@@ -39,10 +39,10 @@ after(async () => {
   await browser?.close();
 });
 
-async function stage(t: TestContext) {
+async function stage(t: TestContext, options: Parameters<typeof startWebServer>[1] = {}) {
   const scope = new Scope();
   t.after(() => scope.close());
-  const server = await startWebServer([FRONT_DESK]);
+  const server = await startWebServer([FRONT_DESK], options);
   scope.defer(() => server.close());
   const errors: string[] = [];
   const dialogs: string[] = [];
@@ -98,6 +98,21 @@ const HIDDEN_TAB = `(() => {
     close() {}
   }
   window.Notification = RecordedNotification;
+})();`;
+
+/** Notification permission not decided yet: the first request is dismissed, the next one granted. */
+const NOTIFICATION_UNDECIDED = `(() => {
+  window.__asked = 0;
+  class UndecidedNotification extends EventTarget {
+    static permission = 'default';
+    static requestPermission() {
+      window.__asked += 1;
+      if (window.__asked > 1) UndecidedNotification.permission = 'granted';
+      return Promise.resolve(UndecidedNotification.permission);
+    }
+    close() {}
+  }
+  window.Notification = UndecidedNotification;
 })();`;
 
 describe('issue 10, the front desk', () => {
@@ -247,6 +262,71 @@ describe('issue 10, the front desk', () => {
     await agent.waitForFunction(() => document.title === 'Front desk · Agent console', undefined, {
       timeout: SHORT,
     });
+    assert.deepEqual(errors, []);
+  });
+
+  test('after a call nobody answered, "Leave your number"; the server\'s 400 is shown under its field', async (t) => {
+    const { server, errors, open } = await stage(t, { ringTimeout: 2 });
+    const agent = await open(server.agentUrl(FRONT_DESK.id));
+    const caller = await open(server.callerUrl(FRONT_DESK.id), { width: 520, height: 900 });
+    await signInAs(agent, 'Alice');
+    await placeCall(caller, 'Ann');
+    await caller.getByRole('heading', { name: 'No answer' }).waitFor({ timeout: POLL });
+    await caller.getByRole('button', { name: 'Leave your number' }).click();
+    // The name typed for the call is filled in.
+    assert.equal(await caller.locator('#callback-name').inputValue(), 'Ann');
+    await caller.locator('#callback-contact').fill('ann@example.com');
+    await caller.locator('#callback-message').fill('Please call after 5.');
+    // A problem only the server knows of: said under the field it names.
+    let refused = false;
+    await caller.route('**/api/extensions/*/callbacks', async (route) => {
+      if (refused) return route.continue();
+      refused = true;
+      await route.fulfill({
+        status: 400,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          error: 'invalid',
+          field: 'message',
+          message: 'The message holds characters that cannot be shown.',
+        }),
+      });
+    });
+    await caller.getByRole('button', { name: 'Send' }).click();
+    await caller
+      .locator('#callback-message-error', { hasText: 'The message holds characters that cannot be shown.' })
+      .waitFor();
+    assert.equal(await caller.evaluate(() => document.activeElement?.id), 'callback-message');
+    await caller.getByRole('button', { name: 'Send' }).click();
+    await caller.getByRole('heading', { name: "We'll call you back" }).waitFor();
+    // The agent has both: the missed call (timed out) and the request.
+    await missedRow(agent, 'call', 'Ann')
+      .filter({ hasText: 'Nobody answered in 0:0' })
+      .waitFor({ timeout: POLL });
+    await missedRow(agent, 'callback', 'Ann')
+      .filter({ hasText: 'Please call after 5.' })
+      .waitFor({ timeout: POLL });
+    assert.equal(await agent.locator('#missed-count').textContent(), '2');
+    assert.deepEqual(
+      errors.filter((error) => !/status of 400/.test(error)),
+      [],
+    );
+  });
+
+  test('"Notify me" asks for permission only when clicked, never on load', async (t) => {
+    const { server, errors, open } = await stage(t);
+    const agent = await open(server.agentUrl(FRONT_DESK.id), LAPTOP, NOTIFICATION_UNDECIDED);
+    const asked = () => agent.evaluate(() => (window as unknown as { __asked: number }).__asked);
+    await agent.locator('#view-signin').waitFor();
+    assert.equal(await asked(), 0, 'not asked on load');
+    await signInAs(agent, 'Alice');
+    // The Sign in click may ask (a user gesture); the agent dismissed it: the button offers it again.
+    const notify = agent.getByRole('button', { name: 'Notify me' });
+    await notify.waitFor({ timeout: POLL });
+    const before = await asked();
+    await notify.click();
+    await notify.waitFor({ state: 'hidden' });
+    assert.equal(await asked(), before + 1);
     assert.deepEqual(errors, []);
   });
 

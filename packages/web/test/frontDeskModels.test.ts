@@ -74,7 +74,7 @@ function fetchOf(effects: FrontDeskEffect[]): number {
 
 function started(hidden = false) {
   const model = new FrontDeskModel(() => 'Front desk');
-  const request = fetchOf(model.dispatch({ type: 'start', hidden }));
+  const request = fetchOf(model.dispatch({ type: 'start', hidden, online: true }));
   return { model, request };
 }
 
@@ -191,6 +191,23 @@ describe("the agent console's missed list", () => {
     // Not in flight: a call that ends fetches at once.
     model.dispatch({ type: 'fetched', request: current, result: ok({}) });
     fetchOf(model.dispatch({ type: 'call-ended' }));
+  });
+
+  test('while the server is away (the signalling connection offline) nothing is fetched; back, at once', () => {
+    const model = new FrontDeskModel();
+    assert.deepEqual(
+      model.dispatch({ type: 'start', hidden: false, online: false }).map((effect) => effect.type),
+      ['render', 'title'],
+    );
+    assert.deepEqual(model.dispatch({ type: 'poll' }), []);
+    assert.deepEqual(model.dispatch({ type: 'call-ended' }), []);
+    const request = fetchOf(model.dispatch({ type: 'connection', online: true }));
+    // Back after a call ended meanwhile: polled quickly.
+    const effects = model.dispatch({ type: 'fetched', request, result: ok({}) });
+    assert.deepEqual(effects[0], { type: 'schedule', delayMs: SOON_MS });
+    assert.deepEqual(model.dispatch({ type: 'connection', online: false }), [{ type: 'cancel-schedule' }]);
+    assert.deepEqual(model.dispatch({ type: 'poll' }), []);
+    fetchOf(model.dispatch({ type: 'connection', online: true }));
   });
 
   test('an answer to an older fetch is ignored; signed out, nothing is fetched or shown', () => {

@@ -178,6 +178,7 @@ export class AgentConsole {
       this.#banner.show(state);
       // The extension was removed: no call of it will ring again.
       if (state === 'gone') this.#clearQueue();
+      this.#frontDesk.connection(state === 'online');
       this.#renderStatus();
       this.#renderQueue();
     });
@@ -270,7 +271,7 @@ export class AgentConsole {
         this.#signInError.hidden = true;
         this.#notice.hidden = true;
         showView(this.#root, 'console', this.#queueTitle);
-        this.#frontDesk.signedIn();
+        this.#frontDesk.signedIn(this.#connection.online);
         return;
       case 'show-sign-in':
         // Signed out (by the agent, or because registering again was refused): nothing of the console

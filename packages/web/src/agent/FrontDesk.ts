@@ -68,8 +68,14 @@ export class FrontDesk {
     this.#render();
   }
 
-  signedIn(): void {
-    this.#dispatch({ type: 'start', hidden: document.visibilityState === 'hidden' });
+  /** `online`: whether the signalling connection is (see `connection`). */
+  signedIn(online: boolean): void {
+    this.#dispatch({ type: 'start', hidden: document.visibilityState === 'hidden', online });
+  }
+
+  /** The signalling connection's state changed: while the server is away, the lists are not fetched. */
+  connection(online: boolean): void {
+    this.#dispatch({ type: 'connection', online });
   }
 
   signedOut(): void {

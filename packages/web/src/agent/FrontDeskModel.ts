@@ -28,6 +28,8 @@ export type DeskProblem = 'bad-password' | 'rate-limited' | 'unknown-extension' 
  *   missed list seen since signing in (what was there at sign-in is not news), `unseen` how many new ones
  *   arrived while the tab was hidden (the title counts them), `marking` the entries marked done whose
  *   mark is on its way or not yet reflected by a fetch (hidden meanwhile), `request` the fetch in flight.
+ *   `online`: whether the signalling connection is (the server is up): while it is not, nothing is fetched
+ *   (each try would fail, and the browser logs each failure), and once it is back the lists are fetched.
  *   `stopped`: the server refused the password (or knows no such extension): asking again every few
  *   seconds would only count toward the lock-out.
  */
@@ -46,12 +48,15 @@ export type FrontDeskState =
       again: boolean;
       /** Polls left at SOON_MS after a call ended, before going back to POLL_MS. */
       soon: number;
+      online: boolean;
       stopped: boolean;
     };
 
 export type FrontDeskEvent =
   /** Signed in (the console shows); `hidden` is document.visibilityState === 'hidden'. */
-  | { type: 'start'; hidden: boolean }
+  | { type: 'start'; hidden: boolean; online: boolean }
+  /** The signalling connection went online or offline. */
+  | { type: 'connection'; online: boolean }
   | { type: 'stop' }
   /** The poll timer fired. */
   | { type: 'poll' }
@@ -277,21 +282,33 @@ export class FrontDeskModel {
         request: undefined,
         again: false,
         soon: 0,
+        online: event.online,
         stopped: false,
       };
-      return [this.#fetch(), { type: 'render' }, { type: 'title' }];
+      return [...(event.online ? [this.#fetch()] : []), { type: 'render' }, { type: 'title' }];
     }
     if (state.kind === 'off') return [];
     switch (event.type) {
       case 'stop':
         this.#state = { kind: 'off' };
         return [{ type: 'cancel-schedule' }, { type: 'render' }, { type: 'title' }];
+      case 'connection': {
+        if (state.online === event.online) return [];
+        this.#state = { ...state, online: event.online };
+        if (!event.online) return [{ type: 'cancel-schedule' }];
+        if (state.stopped || state.request !== undefined) return [];
+        return [this.#fetch()];
+      }
       case 'poll':
-        if (state.stopped) return [];
+        if (state.stopped || !state.online) return [];
         if (state.request !== undefined) return [];
         return [this.#fetch()];
       case 'call-ended': {
         if (state.stopped) return [];
+        if (!state.online) {
+          this.#state = { ...state, soon: SOON_POLLS };
+          return [];
+        }
         if (state.request !== undefined) {
           this.#state = { ...state, soon: SOON_POLLS, again: true };
           return [];
@@ -326,7 +343,7 @@ export class FrontDeskModel {
             this.#state = { ...state, again: true };
             return [];
           }
-          return state.stopped ? [] : [this.#fetch()];
+          return state.stopped || !state.online ? [] : [this.#fetch()];
         }
         const marking = new Set(state.marking);
         marking.delete(event.key);
@@ -380,7 +397,7 @@ export class FrontDeskModel {
     const problem = state.problem === 'done-failed' ? 'done-failed' : undefined;
     this.#state = { ...settled, data, known, marking, unseen, problem, soon: Math.max(0, state.soon - 1) };
     const effects: FrontDeskEffect[] = [];
-    if (state.again) effects.push(this.#fetch());
+    if (state.again && state.online) effects.push(this.#fetch());
     else effects.push({ type: 'schedule', delayMs: state.soon > 0 ? SOON_MS : POLL_MS });
     effects.push({ type: 'render' });
     if (notifyFresh.length > 0) {
