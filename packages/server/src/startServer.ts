@@ -15,6 +15,7 @@ import { type LocalPeerCounts, Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
 import { CallHistoryRecorder } from './history/CallHistoryRecorder.js';
 import { HistoryPruner } from './history/HistoryPruner.js';
+import { registerEmbedRoutes } from './http/embedRoutes.js';
 import { registerFrontDeskRoutes } from './http/frontDeskRoutes.js';
 import { registerWebRoutes } from './http/webRoutes.js';
 import { randomId } from './ids/randomId.js';
@@ -191,7 +192,9 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     webRoot: startOptions.webRoot ?? DEFAULT_WEB_ROOT,
     ice: options,
     log,
+    embedOrigins: options.embedOrigins,
   });
+  await registerEmbedRoutes(app, { store, backend, webRoot: startOptions.webRoot ?? DEFAULT_WEB_ROOT, log });
   app.server.on('upgrade', (request, socket, head) => {
     gateway.handleUpgrade(request, socket, head).catch((err) => {
       log.error({ err }, 'upgrade failed');

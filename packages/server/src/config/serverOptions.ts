@@ -95,6 +95,18 @@ function checkOrigins(origins: string[], flag: string): string[] {
   return origins.includes('*') ? [] : origins;
 }
 
+/** `--embed-origins`: exact origins only; `*` would let any site frame the caller page. */
+const embedOriginList: ValueRules<string[]> = {
+  convert: commaList,
+  check(origins, flag) {
+    if (!Array.isArray(origins)) throw new OptionError(`${flag} must be a list of origins.`);
+    if (origins.includes('*')) {
+      throw new OptionError(`${flag}: list the sites allowed to frame the caller page; * is not accepted.`);
+    }
+    return checkOrigins(origins, flag);
+  },
+};
+
 const webhookUrl: ValueRules<string> = {
   convert: (raw) => raw.trim(),
   check(value, flag) {
@@ -335,6 +347,13 @@ export const serverOptionSpecs = {
     defaultValue: [],
     shownDefault: 'any origin',
     rules: originList,
+  }),
+  embedOrigins: spec<string[]>({
+    flag: '--embed-origins',
+    doc: "Comma-separated origins of the sites allowed to frame the caller page (the call button of /embed.js, see docs/embed.md): its CSP then says `frame-ancestors 'self'` and these; every other page, and the caller page when empty, cannot be framed.",
+    defaultValue: [],
+    shownDefault: 'none (no framing)',
+    rules: embedOriginList,
   }),
   trustProxy: spec<string[]>({
     flag: '--trust-proxy',

@@ -13,24 +13,29 @@ export interface WebRoutesOptions {
   webRoot: string;
   ice: IceServerSettings;
   log: Logger;
+  /** `--embed-origins`: the sites that may frame the caller page (docs/embed.md); empty, none may. */
+  embedOrigins?: readonly string[];
 }
 
 /**
  * The pages allow only this origin's scripts, styles and connections (WebSocket included), media from
- * the camera and blobs, and no framing: the app has no inline code and loads nothing from elsewhere.
+ * the camera and blobs, and no framing (but the caller page's by the sites of `--embed-origins`): the app
+ * has no inline code and loads nothing from elsewhere.
  */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self' blob: mediastream:",
-  "connect-src 'self' ws: wss:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'self'",
-].join('; ');
+const cspWith = (frameAncestors: string) =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "media-src 'self' blob: mediastream:",
+    "connect-src 'self' ws: wss:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    `frame-ancestors ${frameAncestors}`,
+    "form-action 'self'",
+  ].join('; ');
+const CONTENT_SECURITY_POLICY = cspWith("'none'");
 
 const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
@@ -57,6 +62,12 @@ export function pageWithoutSlash(extensionId: string, agent: boolean, url: strin
 /** The caller page, the agent console, their assets, and the small JSON API they use. */
 export async function registerWebRoutes(app: FastifyInstance, options: WebRoutesOptions): Promise<void> {
   const { store, webRoot, log } = options;
+  // Only the caller page may be framed, by this origin and the embedding sites (the call button's panel).
+  const embedOrigins = options.embedOrigins ?? [];
+  const callerHeaders =
+    embedOrigins.length === 0
+      ? PAGE_HEADERS
+      : { ...PAGE_HEADERS, 'content-security-policy': cspWith(["'self'", ...embedOrigins].join(' ')) };
   const built = existsSync(join(webRoot, 'caller.html'));
   if (!built) log.warn({ webRoot }, 'web app not built: pages answer 503 until `npm run build` has run');
   const pages = new Map<Page, Promise<string>>();
@@ -69,7 +80,7 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRoutes
     return html;
   };
 
-  const sendPage = async (reply: FastifyReply, name: Page, status = 200) => {
+  const sendPage = async (reply: FastifyReply, name: Page, status = 200, headers = PAGE_HEADERS) => {
     if (!built) {
       return reply
         .code(503)
@@ -78,14 +89,15 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRoutes
     }
     return reply
       .code(status)
-      .headers(PAGE_HEADERS)
+      .headers(headers)
       .send(await page(name));
   };
 
   const servePage =
     (name: Page) => async (request: { params: { extensionId: string } }, reply: FastifyReply) => {
       const known = await store.exists(request.params.extensionId);
-      return sendPage(reply, known ? name : 'not-found.html', known ? 200 : 404);
+      if (!known) return sendPage(reply, 'not-found.html', 404);
+      return sendPage(reply, name, 200, name === 'caller.html' ? callerHeaders : PAGE_HEADERS);
     };
 
   app.get<{ Params: { extensionId: string } }>('/ext/:extensionId', servePage('caller.html'));
