@@ -25,6 +25,7 @@ export default defineConfig({
         agent: here('agent.html'),
         'not-found': here('not-found.html'),
         home: here('home.html'),
+        admin: here('admin.html'),
       },
       // The code both pages share (the SDK, media, the peer connection) in one cached chunk.
       output: { chunkFileNames: 'assets/shared-[hash].js' },
@@ -36,6 +37,7 @@ export default defineConfig({
     // running pbx-peers server (PBX_PEERS_URL, default http://127.0.0.1:8080).
     proxy: {
       '/api': process.env.PBX_PEERS_URL ?? 'http://127.0.0.1:8080',
+      '/admin/api': process.env.PBX_PEERS_URL ?? 'http://127.0.0.1:8080',
       '/peers': { target: process.env.PBX_PEERS_URL ?? 'http://127.0.0.1:8080', ws: true },
     },
   },
@@ -52,6 +54,7 @@ function devRoutes(): Plugin {
         const query = (request.url ?? '').slice(path.length);
         if (/^\/ext\/[^/]+\/agent\/?$/.test(path)) request.url = `/agent.html${query}`;
         else if (/^\/ext\/[^/]+\/?$/.test(path)) request.url = `/caller.html${query}`;
+        else if (/^\/admin(\/(?!api\/).*)?$/.test(path)) request.url = `/admin.html${query}`;
         next();
       });
     },

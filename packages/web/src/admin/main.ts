@@ -1,0 +1,3 @@
+import { AdminPage } from './AdminPage.js';
+
+new AdminPage().start();
