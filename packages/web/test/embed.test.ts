@@ -151,9 +151,10 @@ function buttonLook(page: Page): Promise<ButtonLook> {
   });
 }
 
-async function saveScreenshot(page: Page, name: string): Promise<void> {
+/** Saves the screenshot as a test artifact, and the docs' ones (`docs`) in docs/screenshots when asked to. */
+async function saveScreenshot(page: Page, name: string, docs = false): Promise<void> {
   const path = await screenshot(page, name);
-  if (process.env.PBX_PEERS_DOCS_SCREENSHOTS !== '1') return;
+  if (!docs || process.env.PBX_PEERS_DOCS_SCREENSHOTS !== '1') return;
   await mkdir(DOCS_SCREENSHOTS, { recursive: true });
   await copyFile(path, `${DOCS_SCREENSHOTS}${name}.png`);
 }
@@ -191,7 +192,7 @@ describe('the call button on another site', () => {
     await host.reload();
     await waitForButtonStatus(host, 'ready');
     assert.match((await launcher(host).getAttribute('aria-label')) ?? '', /^Call us, available now$/);
-    await saveScreenshot(host, 'embed-button');
+    await saveScreenshot(host, 'embed-button', true);
 
     await launcher(host).click();
     assert.equal(await launcher(host).getAttribute('aria-expanded'), 'true');
@@ -210,7 +211,7 @@ describe('the call button on another site', () => {
     // media.ts reads the page with `evaluate`, which a Frame has too.
     await assertReceivingMedia(frame as unknown as Page, 'caller in the iframe');
     await assertReceivingMedia(agent, 'agent');
-    await saveScreenshot(host, 'embed-call');
+    await saveScreenshot(host, 'embed-call', true);
 
     // Minimised: the panel is out of sight, the iframe and the call stay.
     await dialog.getByRole('button', { name: 'Minimise' }).click();
@@ -301,7 +302,7 @@ describe('the call button on another site', () => {
     await dialog.waitFor({ state: 'visible' });
     assert.deepEqual(await dialog.boundingBox(), { x: 0, y: 0, ...PHONE });
     await waitForStatus((await callerFrame(page, site)) as unknown as Page, 'Offline');
-    await saveScreenshot(page, 'embed-phone');
+    await saveScreenshot(page, 'embed-phone', true);
     await dialog.getByRole('button', { name: 'Close' }).click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal(await page.locator('pbx-call-button iframe').count(), 0);
