@@ -65,12 +65,15 @@ export class ExtensionsPage implements AdminView {
     const root = this.#root;
     if (root === undefined) return;
     const { secret } = this.#state;
+    // A re-render (a list reloaded) keeps keyboard focus where it was, unless the change moves it.
+    const active = document.activeElement;
+    const kept = active instanceof HTMLElement && root.contains(active) ? active.dataset.focus : undefined;
     root.replaceChildren(
       ...(secret === undefined ? [] : [this.#secretPanel(secret)]),
       this.#addForm(),
       this.#list(),
     );
-    focusKey(root, focus);
+    focusKey(root, focus ?? kept);
   }
 
   // ---------------------------------------------------------------- the password shown once
@@ -97,13 +100,12 @@ export class ExtensionsPage implements AdminView {
           {
             class: 'admin-secret-value',
             id: passwordId,
-            'aria-label': 'Password',
-            'aria-describedby': noteId,
           },
           secret.password,
         ),
         this.#copyButton('Copy password', secret.password, 'Password copied.', {
           'aria-describedby': noteId,
+          'data-focus': 'copy-password',
         }),
       ),
       secret.callerUrl === ''
@@ -323,6 +325,7 @@ export class ExtensionsPage implements AdminView {
       { class: 'admin-actions' },
       this.#copyButton('Copy caller URL', row.callerUrl, `Caller URL of ${row.name} copied.`, {
         'aria-label': `Copy caller URL of ${row.name}`,
+        'data-focus': `caller-url:${row.id}`,
       }),
       this.#button('Copy embed snippet', small, () => void this.#copySnippet(row), {
         'aria-label': `Copy embed snippet of ${row.name}`,
