@@ -114,6 +114,8 @@ class PbxCallButton extends HTMLElement {
   #frame: HTMLIFrameElement | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #polling = false;
+  /** A status request on its way: another poll then waits for the next turn rather than run beside it. */
+  #inFlight = false;
 
   constructor() {
     super();
@@ -182,9 +184,11 @@ class PbxCallButton extends HTMLElement {
   };
 
   async #poll(): Promise<void> {
-    clearTimeout(this.#timer);
     const options = this.#options;
-    if (!this.#polling || options === undefined) return;
+    if (!this.#polling || options === undefined || this.#inFlight) return;
+    clearTimeout(this.#timer);
+    this.#inFlight = true;
+    let reading: { status?: unknown; name?: unknown } | 'unknown-extension' | undefined;
     try {
       const response = await fetch(statusUrl(options), {
         cache: 'no-store',
@@ -192,19 +196,23 @@ class PbxCallButton extends HTMLElement {
         mode: 'cors',
         referrerPolicy: 'no-referrer',
       });
-      if (response.status === 404) {
-        console.warn(`pbx-peers call button: ${options.server} has no extension "${options.extension}".`);
-        this.hidden = true;
-        return;
-      }
-      const body = (await response.json()) as { status?: unknown; name?: unknown };
-      if (options !== this.#options) return;
-      this.#status = body.status === 'ready' || body.status === 'offline' ? body.status : undefined;
-      if (typeof body.name === 'string') this.#name = body.name;
+      reading = response.status === 404 ? 'unknown-extension' : await response.json();
     } catch {
       // Unreachable for now: the state is unknown until the next poll answers.
-      this.#status = undefined;
+      reading = undefined;
+    } finally {
+      this.#inFlight = false;
     }
+    // Another extension or server meanwhile: this reading is not about it.
+    if (options !== this.#options) return void this.#poll();
+    if (reading === 'unknown-extension') {
+      console.warn(`pbx-peers call button: ${options.server} has no extension "${options.extension}".`);
+      this.hidden = true;
+      return;
+    }
+    const status = reading?.status;
+    this.#status = status === 'ready' || status === 'offline' ? status : undefined;
+    if (typeof reading?.name === 'string') this.#name = reading.name;
     this.hidden = false;
     this.#render();
     // Hidden tabs are not polled; they are as soon as they are shown again.
