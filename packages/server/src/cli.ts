@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { addAdminCommands } from './cli/adminCommands.js';
 import { addCallsCommands } from './cli/callsCommands.js';
 import { FAILURE_EXIT_CODE, USAGE_EXIT_CODE, UsageError } from './cli/cliErrors.js';
 import { addExtensionCommands } from './cli/extensionCommands.js';
@@ -21,6 +22,7 @@ function buildProgram(): Command {
   addServeCommand(program);
   addExtensionCommands(program);
   addCallsCommands(program);
+  addAdminCommands(program);
   return program;
 }
 

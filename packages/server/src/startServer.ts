@@ -15,6 +15,7 @@ import { type LocalPeerCounts, Switchboard } from './core/Switchboard.js';
 import type { SwitchboardBackend } from './core/SwitchboardBackend.js';
 import { CallHistoryRecorder } from './history/CallHistoryRecorder.js';
 import { HistoryPruner } from './history/HistoryPruner.js';
+import { registerAdminRoutes } from './http/adminRoutes.js';
 import { registerEmbedRoutes } from './http/embedRoutes.js';
 import { registerFrontDeskRoutes } from './http/frontDeskRoutes.js';
 import { registerWebRoutes } from './http/webRoutes.js';
@@ -23,6 +24,7 @@ import { FlexibleRegisterAttemptLimiter } from './limits/FlexibleRegisterAttempt
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { ExtensionStore } from './store/ExtensionStore.js';
 import { openExtensionStore } from './store/openExtensionStore.js';
+import { StoreAdminDirectory } from './store/StoreAdminDirectory.js';
 import { StoreExtensionDirectory } from './store/StoreExtensionDirectory.js';
 import { watchExtensionRemovals } from './store/watchExtensionRemovals.js';
 import { PeerGateway } from './transport/PeerGateway.js';
@@ -177,6 +179,22 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     }
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
+  });
+  // Admin sign-ins are limited like registers, on a limiter of their own (an admin name is no extension).
+  const adminLimiter =
+    redis === undefined
+      ? FlexibleRegisterAttemptLimiter.inMemory(options.registerFailureLimit, options.registerFailureWindow)
+      : FlexibleRegisterAttemptLimiter.inRedis(
+          redis.commands,
+          `${options.redisPrefix}admin-`,
+          options.registerFailureLimit,
+          options.registerFailureWindow,
+        );
+  registerAdminRoutes(app, {
+    store,
+    backend,
+    signIns: new RegisterAttempts(new StoreAdminDirectory(store), adminLimiter),
+    log: log.child({ component: 'admin' }),
   });
   registerFrontDeskRoutes(app, {
     store,

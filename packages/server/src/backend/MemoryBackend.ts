@@ -6,6 +6,7 @@ import type {
   CallRecord,
   ClaimResult,
   EndResult,
+  LiveView,
   NewCall,
   OutgoingSignal,
   PlaceResult,
@@ -23,7 +24,8 @@ interface StoredCall {
 }
 
 interface ExtensionState {
-  registered: Set<string>;
+  /** Registered peer id -> the name it registered with, if any. */
+  registered: Map<string, string | undefined>;
   calls: Map<string, StoredCall>;
 }
 
@@ -49,10 +51,10 @@ export class MemoryBackend implements SwitchboardBackend {
 
   unwatch(): void {}
 
-  async addRegistered(extensionId: string, peerId: string): Promise<Registration> {
+  async addRegistered(extensionId: string, peerId: string, name?: string): Promise<Registration> {
     const state = this.stateOf(extensionId);
     const changed = !state.registered.has(peerId);
-    state.registered.add(peerId);
+    state.registered.set(peerId, name);
     if (changed && state.registered.size === 1) this.announceStatus(extensionId, 'ready');
     const ringingCalls = [...state.calls.values()]
       .filter((call) => call.answererPeerId === undefined)
@@ -73,6 +75,20 @@ export class MemoryBackend implements SwitchboardBackend {
   async status(extensionId: string): Promise<StatusReading> {
     const count = this.extensions.get(extensionId)?.registered.size ?? 0;
     return { status: count > 0 ? 'ready' : 'offline', seq: this.seq };
+  }
+
+  async liveView(extensionId: string): Promise<LiveView> {
+    const state = this.extensions.get(extensionId);
+    if (state === undefined) return { agents: [], calls: [] };
+    const agents = [...state.registered].map(([peerId, name]) =>
+      name === undefined ? { peerId } : { peerId, name },
+    );
+    const calls = [...state.calls.values()]
+      .map(({ record, answererPeerId }) =>
+        answererPeerId === undefined ? record : { ...record, answererPeerId },
+      )
+      .sort((a, b) => a.order - b.order);
+    return { agents, calls };
   }
 
   async placeCall(call: NewCall): Promise<PlaceResult> {
@@ -190,7 +206,7 @@ export class MemoryBackend implements SwitchboardBackend {
   private stateOf(extensionId: string): ExtensionState {
     let state = this.extensions.get(extensionId);
     if (state === undefined) {
-      state = { registered: new Set(), calls: new Map() };
+      state = { registered: new Map(), calls: new Map() };
       this.extensions.set(extensionId, state);
     }
     return state;

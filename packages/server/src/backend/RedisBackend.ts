@@ -11,6 +11,7 @@ import type {
   CallRecord,
   ClaimResult,
   EndResult,
+  LiveView,
   NewCall,
   OutgoingSignal,
   PlaceResult,
@@ -31,6 +32,7 @@ import {
   DEREGISTER,
   END_CALL,
   EVENTS_KEPT,
+  LIVE_VIEW,
   MOVE_PEER,
   PLACE_CALL,
   REGISTER,
@@ -82,6 +84,7 @@ const script = {
   register: new RedisScript(REGISTER),
   deregister: new RedisScript(DEREGISTER),
   status: new RedisScript(STATUS),
+  liveView: new RedisScript(LIVE_VIEW),
   placeCall: new RedisScript(PLACE_CALL),
   claimCall: new RedisScript(CLAIM_CALL),
   endCall: new RedisScript(END_CALL),
@@ -219,8 +222,13 @@ export class RedisBackend implements SwitchboardBackend {
     this.commands.sRem(this.keys.nodeExtensions(this.membership.node), extensionId).catch(failed);
   }
 
-  async addRegistered(extensionId: string, peerId: string): Promise<Registration> {
-    const reply = await this.fenced(script.register, extensionId, ['registered', 'calls', 'seq'], [peerId]);
+  async addRegistered(extensionId: string, peerId: string, name?: string): Promise<Registration> {
+    const reply = await this.fenced(
+      script.register,
+      extensionId,
+      ['registered', 'calls', 'seq', 'agentNames'],
+      [peerId, name ?? '', name === undefined ? '0' : '1'],
+    );
     const ringingCalls = reply
       .slice(2)
       .map((raw) => toCallRecord(extensionId, parseStoredCall(raw)))
@@ -232,10 +240,34 @@ export class RedisBackend implements SwitchboardBackend {
     const [removed, count, seq] = await this.fenced(
       script.deregister,
       extensionId,
-      ['registered', 'seq'],
+      ['registered', 'seq', 'agentNames'],
       [peerId],
     );
     return { changed: removed === 1, status: integer(count) > 0 ? 'ready' : 'offline', seq: integer(seq) };
+  }
+
+  async liveView(extensionId: string): Promise<LiveView> {
+    const [ids, names, calls] = await this.run(
+      script.liveView,
+      extensionId,
+      ['registered', 'calls', 'agentNames'],
+      [],
+    );
+    const nameOf = new Map<string, string>();
+    const flat = Array.isArray(names) ? names.map(String) : [];
+    for (let i = 0; i + 1 < flat.length; i += 2) nameOf.set(flat[i] as string, flat[i + 1] as string);
+    const agents = (Array.isArray(ids) ? ids.map(String) : []).map((peerId) => {
+      const name = nameOf.get(peerId);
+      return name === undefined ? { peerId } : { peerId, name };
+    });
+    const liveCalls = (Array.isArray(calls) ? calls : []).map((raw) => {
+      const stored = parseStoredCall(raw);
+      const call = toCallRecord(extensionId, stored);
+      return typeof stored.answererPeerId === 'string'
+        ? { ...call, answererPeerId: stored.answererPeerId }
+        : call;
+    });
+    return { agents, calls: liveCalls.sort((a, b) => a.order - b.order) };
   }
 
   async status(extensionId: string): Promise<StatusReading> {
@@ -508,7 +540,7 @@ export class RedisBackend implements SwitchboardBackend {
    * the messages that reached nobody since the death; the others end.
    */
   private async sweep(deadNode: string, extensionId: string): Promise<void> {
-    const keyNames: ExtensionKey[] = ['registered', 'calls', 'seq', 'peers', 'undelivered'];
+    const keyNames: ExtensionKey[] = ['registered', 'calls', 'seq', 'peers', 'undelivered', 'agentNames'];
     if (this.sink?.adopts !== true) {
       const reply = await this.run(script.sweepNode, extensionId, keyNames, ['', '', '0', deadNode]);
       this.reportEnded(extensionId, reply);
@@ -805,7 +837,7 @@ const ADOPTION_MARGIN_MS = 1000;
 /** How soon the event numbers seen are written: the events a dead process's agents hear twice at most. */
 const SEEN_WRITE_DELAY_MS = 200;
 
-type ExtensionKey = 'registered' | 'calls' | 'seq' | 'peers' | 'undelivered';
+type ExtensionKey = 'registered' | 'calls' | 'seq' | 'peers' | 'undelivered' | 'agentNames';
 
 /** A record of `peers` (see `extensionScripts.ts`). */
 interface StoredRecord {

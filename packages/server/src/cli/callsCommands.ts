@@ -1,6 +1,7 @@
 /** `pbx-peers calls list|export`: the call history (issue 10), read from the store `--db` names. */
 
 import type { Command } from 'commander';
+import { callCsvLines, callJson, ringSeconds, talkSeconds } from '../history/callRecordFormats.js';
 import type { CallHistoryRecord, CallListFilter } from '../store/CallHistoryStore.js';
 import { isValidExtensionId } from '../store/extensionIds.js';
 import { UsageError } from './cliErrors.js';
@@ -92,7 +93,7 @@ async function listCalls(flags: ListFlags): Promise<void> {
   // Reading creates nothing: a missing database is an error, as for `extension list`.
   const records = await withStore(flags.db, { create: false }, (store) => store.listCalls(filter));
   if (flags.json) {
-    printLine(JSON.stringify(records.map(jsonOf)));
+    printLine(JSON.stringify(records.map(callJson)));
     return;
   }
   if (records.length === 0) {
@@ -106,61 +107,7 @@ async function listCalls(flags: ListFlags): Promise<void> {
 async function exportCalls(flags: ExportFlags): Promise<void> {
   const filter = filterOf(flags);
   const records = await withStore(flags.db, { create: false }, (store) => store.listCalls(filter));
-  printLine(CSV_COLUMNS.map(([title]) => title).join(','));
-  for (const record of records) printLine(CSV_COLUMNS.map(([, cell]) => csvCell(cell(record))).join(','));
-}
-
-function jsonOf(record: CallHistoryRecord) {
-  return {
-    callId: record.callId,
-    extensionId: record.extensionId,
-    callerName: record.callerName ?? null,
-    agentName: record.agentName ?? null,
-    ringingAt: record.ringingAt.toISOString(),
-    answeredAt: record.answeredAt?.toISOString() ?? null,
-    endedAt: record.endedAt.toISOString(),
-    outcome: record.outcome,
-    endedBy: record.endedBy,
-    ringSeconds: ringSeconds(record),
-    talkSeconds: talkSeconds(record),
-    doneAt: record.doneAt?.toISOString() ?? null,
-    doneBy: record.doneBy ?? null,
-  };
-}
-
-const ringSeconds = (record: CallHistoryRecord): number =>
-  Math.round(((record.answeredAt ?? record.endedAt).getTime() - record.ringingAt.getTime()) / 100) / 10;
-
-const talkSeconds = (record: CallHistoryRecord): number | null =>
-  record.answeredAt === undefined
-    ? null
-    : Math.round((record.endedAt.getTime() - record.answeredAt.getTime()) / 100) / 10;
-
-const CSV_COLUMNS: readonly [string, (record: CallHistoryRecord) => string | number | null][] = [
-  ['call_id', (r) => r.callId],
-  ['extension_id', (r) => r.extensionId],
-  ['caller_name', (r) => r.callerName ?? null],
-  ['agent_name', (r) => r.agentName ?? null],
-  ['ringing_at', (r) => r.ringingAt.toISOString()],
-  ['answered_at', (r) => r.answeredAt?.toISOString() ?? null],
-  ['ended_at', (r) => r.endedAt.toISOString()],
-  ['outcome', (r) => r.outcome],
-  ['ended_by', (r) => r.endedBy],
-  ['ring_seconds', ringSeconds],
-  ['talk_seconds', talkSeconds],
-  ['done_at', (r) => r.doneAt?.toISOString() ?? null],
-  ['done_by', (r) => r.doneBy ?? null],
-];
-
-/**
- * RFC 4180 quoting. A caller types its own name, so a cell a spreadsheet would run as a formula
- * (starting with = + - @, tab or CR) is prefixed with an apostrophe.
- */
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return String(value);
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  for (const line of callCsvLines(records)) printLine(line);
 }
 
 function formatTable(records: CallHistoryRecord[]): string[] {

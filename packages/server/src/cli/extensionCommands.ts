@@ -2,28 +2,31 @@
 
 import type { Command } from 'commander';
 import { DuplicateExtensionError, type ExtensionRecord } from '../store/ExtensionStore.js';
-import { generatePassword, isValidExtensionId, newExtensionId } from '../store/extensionIds.js';
+import {
+  checkedExtensionName,
+  isValidExtensionId,
+  MAX_EXTENSION_NAME_LENGTH,
+  newExtensionId,
+} from '../store/extensionIds.js';
 import { hashPassword } from '../store/passwordHash.js';
 import { CommandFailedError, UsageError } from './cliErrors.js';
 import { dbPathOption } from './dbOption.js';
 import { defaultBaseUrl, extensionPageUrls, parseBaseUrl } from './pageUrls.js';
+import {
+  chosenPassword,
+  MIN_PASSWORD_LENGTH,
+  PASSWORD_NOTICE,
+  type PasswordOptions,
+} from './passwordFlags.js';
 import { printLine } from './terminal.js';
 import { withStore } from './withStore.js';
-
-const MAX_NAME_LENGTH = 100;
-const PASSWORD_NOTICE = '(shown once; store it now)';
-/** For chosen passwords; generated ones are 24 characters. */
-const MIN_PASSWORD_LENGTH = 10;
 
 interface CommonFlags {
   db?: string;
   json?: boolean;
 }
 
-interface PasswordFlags extends CommonFlags {
-  password?: string;
-  passwordStdin?: boolean;
-}
+interface PasswordFlags extends CommonFlags, PasswordOptions {}
 
 interface AddFlags extends PasswordFlags {
   id?: string;
@@ -38,7 +41,7 @@ export function addExtensionCommands(program: Command): void {
   const add = extension
     .command('add')
     .description('Add an extension; prints its id, its page URLs, and its password when one is generated.')
-    .argument('<name>', `display name, 1 to ${MAX_NAME_LENGTH} characters`)
+    .argument('<name>', `display name, 1 to ${MAX_EXTENSION_NAME_LENGTH} characters`)
     .option('--id <id>', 'extension id, 3 to 64 of A-Z a-z 0-9 _ - (default: a random id)')
     .option(
       '--password <password>',
@@ -170,66 +173,9 @@ async function changePassword(id: string, flags: PasswordFlags): Promise<void> {
 
 /** `create`: whether a missing database may be created; otherwise its absence is the failure. */
 function validName(rawName: string): string {
-  const name = rawName.trim();
-  const length = [...name].length;
-  if (length < 1 || length > MAX_NAME_LENGTH) {
-    throw new UsageError(`NAME must be 1 to ${MAX_NAME_LENGTH} characters after trimming spaces.`);
-  }
-  // Control characters (line breaks above all) would garble the table and log lines that show names.
-  if (/\p{Cc}/u.test(name))
-    throw new UsageError('NAME must not contain control characters such as line breaks.');
-  return name;
-}
-
-/** `--password`, `--password-stdin` or, with neither, a generated password. */
-async function chosenPassword(flags: PasswordFlags): Promise<{ password: string; generated: boolean }> {
-  if (flags.passwordStdin && flags.password !== undefined) {
-    throw new UsageError(
-      '--password and --password-stdin cannot be used together; give the password one way.',
-    );
-  }
-  if (flags.passwordStdin) {
-    const line = await readFirstLine(process.stdin);
-    if (line === undefined) {
-      throw new UsageError(
-        '--password-stdin found standard input empty; pipe the password into the command.',
-      );
-    }
-    return { password: checkedPassword(line, '--password-stdin'), generated: false };
-  }
-  if (flags.password === undefined) return { password: generatePassword(), generated: true };
-  return { password: checkedPassword(flags.password, '--password'), generated: false };
-}
-
-function checkedPassword(password: string, flag: string): string {
-  if (password === '') throw new UsageError(`${flag} must not be empty.`);
-  const length = [...password].length;
-  if (length < MIN_PASSWORD_LENGTH) {
-    // The password itself is not repeated.
-    throw new UsageError(`${flag} must be at least ${MIN_PASSWORD_LENGTH} characters long, got ${length}.`);
-  }
-  return password;
-}
-
-/**
- * The first line of `input` without its line ending, or undefined when it ends without a byte. Reading
- * stops at the first line break, so a terminal need not send end-of-file.
- */
-async function readFirstLine(input: NodeJS.ReadableStream): Promise<string | undefined> {
-  let text = '';
-  let sawBytes = false;
-  input.setEncoding('utf8');
-  for await (const chunk of input) {
-    sawBytes = true;
-    text += String(chunk);
-    const end = text.indexOf('\n');
-    if (end !== -1) {
-      text = text.slice(0, end);
-      break;
-    }
-  }
-  if (!sawBytes) return undefined;
-  return text.endsWith('\r') ? text.slice(0, -1) : text;
+  const checked = checkedExtensionName(rawName);
+  if ('problem' in checked) throw new UsageError(`NAME ${checked.problem}.`);
+  return checked.name;
 }
 
 function unknownExtension(id: string): CommandFailedError {

@@ -520,7 +520,7 @@ export class Switchboard {
     const registration = await this.step(
       peer,
       before,
-      this.deps.backend.addRegistered(peer.extensionId, request.peerId),
+      this.deps.backend.addRegistered(peer.extensionId, request.peerId, peer.name),
     );
     peer.learnStatus(registration);
     this.respond(peer, request, { status: 'registered' });

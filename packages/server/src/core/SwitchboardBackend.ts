@@ -59,6 +59,13 @@ export interface Registration extends PresenceChange {
   ringingCalls: CallRecord[];
 }
 
+/** What the web admin's live view shows of one extension. */
+export interface LiveView {
+  agents: { peerId: string; name?: string }[];
+  /** Ringing (no `answererPeerId`) and connected calls, oldest first. */
+  calls: (CallRecord & { answererPeerId?: string })[];
+}
+
 export type PlaceResult = { outcome: 'ringing'; call: CallRecord } | { outcome: 'unavailable' };
 
 /** Who answers a call: the agent's peer id and the display name it registered with, if any. */
@@ -121,13 +128,16 @@ export interface SwitchboardBackend {
   unwatch(extensionId: string): void;
 
   /**
-   * Adds the peer to the extension's registered set and reads the ringing calls in the same step.
-   * Publishes `extension ready` to `unregistered` when the count went from 0 to 1.
+   * Adds the peer to the extension's registered set (with the name it registered with, for `liveView`)
+   * and reads the ringing calls in the same step. Publishes `extension ready` to `unregistered` when the
+   * count went from 0 to 1.
    */
-  addRegistered(extensionId: string, peerId: string): Promise<Registration>;
+  addRegistered(extensionId: string, peerId: string, name?: string): Promise<Registration>;
   /** Publishes `extension offline` to `unregistered` when the count went from 1 to 0. */
   removeRegistered(extensionId: string, peerId: string): Promise<PresenceChange>;
   status(extensionId: string): Promise<StatusReading>;
+  /** The extension's registered agents and its calls, on every process, read at one instant (web admin). */
+  liveView(extensionId: string): Promise<LiveView>;
 
   /**
    * Creates the call only if a peer is registered at that moment ("create if ready", one step), and then

@@ -46,7 +46,7 @@ const PAGE_HEADERS = {
   'permissions-policy': 'camera=(self), microphone=(self), geolocation=()',
 };
 
-type Page = 'caller.html' | 'agent.html' | 'not-found.html' | 'home.html';
+type Page = 'caller.html' | 'agent.html' | 'not-found.html' | 'home.html' | 'admin.html';
 
 /**
  * Where `/ext/<id>/` and `/ext/<id>/agent/` (a trailing slash, as people type and some links have) go: the
@@ -102,6 +102,9 @@ export async function registerWebRoutes(app: FastifyInstance, options: WebRoutes
 
   app.get<{ Params: { extensionId: string } }>('/ext/:extensionId', servePage('caller.html'));
   app.get<{ Params: { extensionId: string } }>('/ext/:extensionId/agent', servePage('agent.html'));
+  // The web admin is one page that routes itself; its API (/admin/api/...) is `adminRoutes`.
+  app.get('/admin', async (_request, reply) => sendPage(reply, 'admin.html'));
+  app.get('/admin/*', async (_request, reply) => sendPage(reply, 'admin.html'));
   // A short page saying what this server is and where its pages are, instead of a JSON 404.
   app.get('/', async (_request, reply) => sendPage(reply, 'home.html'));
   app.get<{ Params: { extensionId: string } }>('/ext/:extensionId/', async (request, reply) =>

@@ -407,6 +407,34 @@ export function switchboardBackendContract(name: string, createFixture: () => Pr
       assert.equal(abandoned.outcome === 'was-ringing' && abandoned.call.answeredAt, undefined);
     });
 
+    it('shows every process the registered agents with their names and the calls, for the live view', async () => {
+      await b.addRegistered(extension, 'alice', 'Alice');
+      await b.addRegistered(extension, 'nameless');
+      await a.placeCall(newCall('waiting'));
+      await a.placeCall(newCall('talking'));
+      await b.claimCall(extension, 'talking', { answeredAt: ANSWERED_AT, peerId: 'alice', name: 'Alice' });
+      const view = await a.liveView(extension);
+      assert.deepEqual(
+        view.agents.sort((x, y) => x.peerId.localeCompare(y.peerId)),
+        [{ peerId: 'alice', name: 'Alice' }, { peerId: 'nameless' }],
+      );
+      assert.deepEqual(
+        view.calls.map((call) => [call.callId, call.answererPeerId, call.answererName, call.ringingAt]),
+        [
+          ['waiting', undefined, undefined, RINGING_AT],
+          ['talking', 'alice', 'Alice', RINGING_AT],
+        ],
+      );
+      await b.removeRegistered(extension, 'alice');
+      await b.addRegistered(extension, 'alice');
+      assert.deepEqual(
+        (await b.liveView(extension)).agents.find((agent) => agent.peerId === 'alice'),
+        { peerId: 'alice' },
+        'the name went with the registration',
+      );
+      assert.deepEqual(await a.liveView(`${extension}-empty`), { agents: [], calls: [] });
+    });
+
     it('gives a claim and an end racing on a ringing call one consistent order', async () => {
       await b.addRegistered(extension, 'agent');
       for (let i = 0; i < 10; i++) {

@@ -142,6 +142,8 @@ class LaggingNode implements SwitchboardBackend {
     this.cluster.run(this, (state) => state.removeRegistered(...args));
   status: SwitchboardBackend['status'] = (...args) =>
     this.cluster.run(this, (state) => state.status(...args));
+  liveView: SwitchboardBackend['liveView'] = (...args) =>
+    this.cluster.run(this, (state) => state.liveView(...args));
   placeCall: SwitchboardBackend['placeCall'] = (...args) =>
     this.cluster.run(this, (state) => state.placeCall(...args));
   claimCall: SwitchboardBackend['claimCall'] = (...args) =>

@@ -19,6 +19,11 @@ export class RedisKeys {
     return `${this.prefix}{${extensionId}}:seq`;
   }
 
+  /** Registered peer id -> the display name it registered with (for the web admin's live view). */
+  agentNames(extensionId: string): string {
+    return `${this.prefix}{${extensionId}}:names`;
+  }
+
   /** The extension's peers that may resume, by resume token (see `extensionScripts.ts`). */
   peers(extensionId: string): string {
     return `${this.prefix}{${extensionId}}:peers`;

@@ -73,9 +73,13 @@ local function currentSeq(seqKey)
 end
 `;
 
-/** KEYS registered, calls, seq; ARGV[5] peer id. Reply: {added 0|1, seq, ringing call JSON...}. */
+/**
+ * KEYS registered, calls, seq, names; ARGV[5] peer id, [6] its name or '' with [7] '1' when it has one.
+ * Reply: {added 0|1, seq, ringing call JSON...}.
+ */
 export const REGISTER = `${PRELUDE}
 local added = redis.call('HSET', KEYS[1], ARGV[5], self)
+if ARGV[7] == '1' then redis.call('HSET', KEYS[4], ARGV[5], ARGV[6]) else redis.call('HDEL', KEYS[4], ARGV[5]) end
 local seq
 if added == 1 and redis.call('HLEN', KEYS[1]) == 1 then
   seq = redis.call('INCR', KEYS[3])
@@ -91,13 +95,16 @@ return reply
 `;
 
 /**
- * KEYS registered, seq; ARGV[5] peer id. Only the process the registration names may end it: one that
- * was taken for dead, whose peers another took on (section 8), must not end them when it comes back.
+ * KEYS registered, seq, names; ARGV[5] peer id. Only the process the registration names may end it: one
+ * that was taken for dead, whose peers another took on (section 8), must not end them when it comes back.
  * Reply: {removed 0|1, registered count, seq}.
  */
 export const DEREGISTER = `${PRELUDE}
 local removed = 0
-if redis.call('HGET', KEYS[1], ARGV[5]) == self then removed = redis.call('HDEL', KEYS[1], ARGV[5]) end
+if redis.call('HGET', KEYS[1], ARGV[5]) == self then
+  removed = redis.call('HDEL', KEYS[1], ARGV[5])
+  redis.call('HDEL', KEYS[3], ARGV[5])
+end
 local count = redis.call('HLEN', KEYS[1])
 local seq
 if removed == 1 and count == 0 then
@@ -107,6 +114,14 @@ else
   seq = currentSeq(KEYS[2])
 end
 return {removed, count, seq}
+`;
+
+/**
+ * KEYS registered, calls, names. Reply: {registered peer ids, names (peer id, name, ...), calls JSON}, read
+ * at one instant (the web admin's live view).
+ */
+export const LIVE_VIEW = `
+return {redis.call('HKEYS', KEYS[1]), redis.call('HGETALL', KEYS[3]), redis.call('HVALS', KEYS[2])}
 `;
 
 /** KEYS registered, seq. Reply: {registered count, seq}, read at one instant. */
@@ -251,7 +266,7 @@ return {1}
 `;
 
 /**
- * KEYS registered, calls, seq, peers, undelivered (of the dead process); ARGV[5] the last event number
+ * KEYS registered, calls, seq, peers, undelivered (of the dead process), names; ARGV[5] the last event number
  * the dead process had seen ('' if unknown), [6] '1' when the calling process takes peers on, else '0',
  * [7] the dead process. Idempotent.
  *
@@ -298,6 +313,7 @@ for i = 1, #registered, 2 do
       redis.call('HSET', KEYS[1], registered[i], self)
     else
       redis.call('HDEL', KEYS[1], registered[i])
+      redis.call('HDEL', KEYS[6], registered[i])
       removed = removed + 1
     end
   end
