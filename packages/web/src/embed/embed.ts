@@ -168,8 +168,9 @@ class PbxCallButton extends HTMLElement {
     const color = CSS.supports('color', options.color) ? options.color : '#1d4ed8';
     // In the shadow root and !important: the site's `* { --c: red !important }` cannot change them.
     this.#setColors(`:host{--c:${color}!important;--t:${options.textColor}!important}`);
-    this.#launcher.className = `launcher ${options.corner}`;
-    this.#panel.className = `panel ${options.corner}${this.#panel.classList.contains('minimised') ? ' minimised' : ''}`;
+    const keep = (element: HTMLElement, name: string) => (element.classList.contains(name) ? ` ${name}` : '');
+    this.#launcher.className = `launcher ${options.corner}${keep(this.#launcher, 'covered')}`;
+    this.#panel.className = `panel ${options.corner}${keep(this.#panel, 'minimised')}`;
     this.#label.textContent = options.label;
     this.#render();
     // Another extension or server: the panel shows another page, so an open one is closed.
