@@ -107,22 +107,29 @@ const embedOriginList: ValueRules<string[]> = {
   },
 };
 
-const webhookUrl: ValueRules<string> = {
-  convert: (raw) => raw.trim(),
-  check(value, flag) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-      // The value may hold a token: it is not repeated.
-      throw new OptionError(`${flag} must be an http:// or https:// URL.`);
-    }
-    return value;
-  },
-};
+/**
+ * A URL with one of `protocols` (`'http:'`...). The value may hold a password or a token, so the
+ * error does not repeat it; `expected` says what a good one looks like.
+ */
+function urlWith(protocols: readonly string[], expected: string): ValueRules<string> {
+  return {
+    convert: (raw) => raw.trim(),
+    check(value, flag) {
+      let protocol: string | undefined;
+      try {
+        protocol = new URL(value).protocol;
+      } catch {
+        protocol = undefined;
+      }
+      if (protocol === undefined || !protocols.includes(protocol)) {
+        throw new OptionError(`${flag} must be ${expected}.`);
+      }
+      return value;
+    },
+  };
+}
+
+const webhookUrl = urlWith(['http:', 'https:'], 'an http:// or https:// URL');
 
 const WEBHOOK_SECRET_MIN_LENGTH = 16;
 const webhookSecret: ValueRules<string> = {
@@ -135,22 +142,7 @@ const webhookSecret: ValueRules<string> = {
   },
 };
 
-const redisUrl: ValueRules<string> = {
-  convert: (raw) => raw.trim(),
-  check(value, flag) {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (parsed === undefined || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:')) {
-      // The value may hold a password: it is not repeated.
-      throw new OptionError(`${flag} must be a URL like redis://127.0.0.1:6379 or rediss://host:6380.`);
-    }
-    return value;
-  },
-};
+const redisUrl = urlWith(['redis:', 'rediss:'], 'a URL like redis://127.0.0.1:6379 or rediss://host:6380');
 
 /** Braces are Redis Cluster hash tags, which the keys use for themselves. */
 const redisPrefix: ValueRules<string> = {
