@@ -216,6 +216,7 @@ describe('the call button on another site', () => {
     assert.equal(await host.locator('pbx-call-button iframe').count(), 1);
     assert.equal(await launcher(host).getAttribute('aria-expanded'), 'false');
     assert.match((await launcher(host).getAttribute('aria-label')) ?? '', /minimised/);
+    assert.match((await launcher(host).textContent()) ?? '', /Available now · minimised$/);
     await assertStillReceiving(frame, 'minimised');
     await assertReceivingMedia(agent, 'agent while the panel is minimised');
     await launcher(host).click();

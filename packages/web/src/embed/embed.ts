@@ -228,8 +228,12 @@ class PbxCallButton extends HTMLElement {
     const status = this.#status;
     if (status === undefined) delete this.dataset.status;
     else this.dataset.status = status;
-    this.#state.textContent = status === 'ready' ? 'Available now' : status === 'offline' ? 'Offline' : '';
     const minimised = this.#frame !== undefined && !this.#isOpen();
+    const shown = status === 'ready' ? 'Available now' : status === 'offline' ? 'Offline' : '';
+    // A minimised panel may hold a call: the button says it is there to come back to.
+    this.#state.textContent = minimised
+      ? [shown, 'minimised'].filter((part) => part !== '').join(' · ')
+      : shown;
     const stateText =
       status === 'ready'
         ? ', available now'
