@@ -254,4 +254,31 @@ describe('issue 11, the web admin', () => {
     await page.getByText('Your session has ended.').waitFor();
     assert.deepEqual(errors, []);
   });
+  test('sign-in brute force: after five wrong passwords the form says signing in is blocked, the right one too', async (t) => {
+    const { errors, admin } = await adminStage(t, browser);
+    const page = await admin(LAPTOP, '/admin');
+    await page.getByLabel('Admin name').fill(ADMIN.name);
+    const alert = page.locator('#signin-notice');
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await page.getByLabel('Password').fill(`wrong ${attempt}`);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await alert.filter({ hasText: 'do not match' }).waitFor();
+    }
+    await page.getByLabel('Password').fill('wrong 6');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await alert.filter({ hasText: 'Too many failed sign-in attempts' }).waitFor();
+    assert.equal(await alert.getAttribute('role'), 'alert');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'signin-password');
+    // Locked out: the right password is refused the same way, and nothing else shows.
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await alert.filter({ hasText: 'Too many failed sign-in attempts' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Sign out' }).isVisible(), false);
+    assert.deepEqual(
+      errors.filter((error) => !/status of 429/.test(error)),
+      [],
+    );
+  });
 });
