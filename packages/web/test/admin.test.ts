@@ -237,6 +237,19 @@ describe('issue 11, the web admin', () => {
       await page.waitForTimeout(300);
       await assertFitsWidth(page, link);
     }
+    // Both themes: the system's dark preference switches the page's colours (app.css; contrast.test.ts
+    // checks every pair of both).
+    const colours = () =>
+      page.evaluate(() => {
+        const style = getComputedStyle(document.querySelector('.admin-bar') as Element);
+        return `${style.color} on ${style.backgroundColor}`;
+      });
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert.equal(await colours(), 'rgb(15, 23, 42) on rgb(255, 255, 255)');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    assert.equal(await colours(), 'rgb(229, 236, 246) on rgb(19, 28, 46)');
+    await docsScreenshot(page, 'admin-phone-dark', false);
+    await page.emulateMedia({ colorScheme: 'light' });
     // Keyboard: the nav's links are reached with Tab and followed with Enter; focus goes to the heading.
     await page.getByRole('link', { name: 'Live', exact: true }).focus();
     await page.keyboard.press('Enter');

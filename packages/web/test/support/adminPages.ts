@@ -121,15 +121,15 @@ export async function waitForClipboard(page: Page, expected: string | RegExp): P
   assert.fail(`the clipboard holds ${JSON.stringify(text)}, not ${String(expected)}`);
 }
 
-/** Saves the screenshot as a test artifact, and in docs/screenshots when asked to. */
-export async function docsScreenshot(page: Page, name: string): Promise<void> {
+/** Saves the screenshot as a test artifact, and in docs/screenshots when asked to (and `docs`). */
+export async function docsScreenshot(page: Page, name: string, docs = true): Promise<void> {
   await mkdir(SCREENSHOTS_DIR, { recursive: true });
   const path = join(SCREENSHOTS_DIR, `${name}.png`);
   // Entry animations settle first; the screen as the admin sees it (the viewport, not the whole page).
   await page.waitForTimeout(350);
   // A busy machine (calls' video running) can take longer than a click's wait to draw.
   await page.screenshot({ path, caret: 'hide', timeout: 15_000 });
-  if (process.env.PBX_PEERS_DOCS_SCREENSHOTS !== '1') return;
+  if (!docs || process.env.PBX_PEERS_DOCS_SCREENSHOTS !== '1') return;
   await mkdir(DOCS_SCREENSHOTS, { recursive: true });
   await copyFile(path, `${DOCS_SCREENSHOTS}${name}.png`);
 }
