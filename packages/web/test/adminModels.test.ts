@@ -177,7 +177,7 @@ describe('the admin API, read', () => {
     );
     assert.deepEqual(apiResult(500, undefined, noBody), fail('failed'));
     assert.equal(problemText('invalid', 'Bad name.'), 'Bad name.');
-    assert.match(problemText('csrf'), /Reload the page/);
+    assert.match(problemText('csrf'), /out of date.*Try again/);
   });
 });
 

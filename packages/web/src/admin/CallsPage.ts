@@ -118,9 +118,15 @@ export class CallsPage implements AdminView {
     );
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const outcomes = OUTCOMES.filter(
+      let outcomes = OUTCOMES.filter(
         (outcome) => form.querySelector<HTMLInputElement>(`#calls-outcome-${outcome}`)?.checked === true,
       );
+      // None ticked filters nothing out: all are ticked again, as the filter then reads.
+      if (outcomes.length === 0) {
+        for (const box of form.querySelectorAll<HTMLInputElement>('input[name="outcome"]'))
+          box.checked = true;
+        outcomes = [...OUTCOMES];
+      }
       this.#filter = {
         extension: extension.value,
         since: since.value,

@@ -68,7 +68,14 @@ export class AdminApi {
       result = { ok: false, problem: 'failed' };
     }
     if (!result.ok && result.problem === 'unauthorized' && path !== '/session') this.onUnauthorized();
+    // The session changed underneath (signed in again in another tab): the next change goes with its token.
+    if (!result.ok && result.problem === 'csrf') await this.#refreshToken();
     return result;
+  }
+
+  async #refreshToken(): Promise<void> {
+    const session = await this.currentSession();
+    if (session.ok) this.#csrfToken = session.value.csrfToken;
   }
 
   currentSession(): Promise<ApiResult<AdminSession>> {

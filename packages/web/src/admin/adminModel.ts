@@ -131,7 +131,7 @@ export function problemText(
     case 'not-found':
       return 'It no longer exists (removed in another window?). The list has been refreshed.';
     case 'csrf':
-      return 'The page was out of date, so the server refused the change. Reload the page and try again.';
+      return 'The page was out of date, so the server refused the change. Try again (or reload the page).';
     case 'invalid':
     case 'duplicate':
       return message ?? (problem === 'duplicate' ? 'That id is taken.' : 'That is not valid.');
