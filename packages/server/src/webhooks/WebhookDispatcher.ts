@@ -40,6 +40,8 @@ const MAX_RETRY_MS = 5 * 60_000;
  */
 export class WebhookDispatcher {
   #timer: NodeJS.Timeout | undefined;
+  /** When the pending timer fires (epoch ms). */
+  #dueAt = Number.POSITIVE_INFINITY;
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
@@ -64,9 +66,15 @@ export class WebhookDispatcher {
     await this.#running;
   }
 
+  /** Runs in `delayMs`, unless a run is already due sooner: a stream of nudges must not put it off. */
   #schedule(delayMs: number): void {
+    const dueAt = Date.now() + delayMs;
+    if (this.#timer !== undefined && this.#dueAt <= dueAt) return;
     clearTimeout(this.#timer);
+    this.#dueAt = dueAt;
     this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#dueAt = Number.POSITIVE_INFINITY;
       this.#running = this.#runOnce().finally(() => {
         this.#running = undefined;
         if (this.#stopped) return;

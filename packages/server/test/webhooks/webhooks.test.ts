@@ -254,6 +254,41 @@ describe('webhook dispatcher: giving up', () => {
   });
 });
 
+describe('webhook dispatcher: a stream of nudges', () => {
+  it('does not put the delivery off (events written every 100 ms still go out within a second or so)', async () => {
+    const hook = await WebhookReceiver.start(SECRET);
+    const store = SqliteExtensionStore.open(':memory:');
+    const dispatcher = new WebhookDispatcher({
+      outbox: store,
+      url: hook.url,
+      secret: SECRET,
+      retryForMs: 60_000,
+      owner: 'test',
+      log: pino({ level: 'silent' }),
+    });
+    const nudging = setInterval(() => dispatcher.nudge(), 100);
+    try {
+      await store.enqueueWebhook({
+        eventId: 'e',
+        orderKey: 'k',
+        rank: 0,
+        type: 'first',
+        body: '{}',
+        createdAt: new Date(),
+      });
+      dispatcher.start();
+      const started = Date.now();
+      await hook.waitFor('the event', () => hook.delivered().length === 1, 5_000);
+      assert.ok(Date.now() - started < 3_000, `delivered after ${Date.now() - started} ms of nudges`);
+    } finally {
+      clearInterval(nudging);
+      await dispatcher.stop();
+      await store.close();
+      await hook.close();
+    }
+  });
+});
+
 describe('webhook options', () => {
   it('need each other, an http(s) URL and a secret of 16 characters or more', () => {
     const resolve = (flags: Record<string, string>) => () => resolveServerOptions(flags, {});
