@@ -17,9 +17,10 @@ import { CallHistoryRecorder } from './history/CallHistoryRecorder.js';
 import { HistoryPruner } from './history/HistoryPruner.js';
 import { registerAdminRoutes } from './http/adminRoutes.js';
 import { registerEmbedRoutes } from './http/embedRoutes.js';
-import { registerFrontDeskRoutes } from './http/frontDeskRoutes.js';
+import { CALLBACKS_PER_ADDRESS_PER_HOUR, registerFrontDeskRoutes } from './http/frontDeskRoutes.js';
 import { registerWebRoutes } from './http/webRoutes.js';
 import { randomId } from './ids/randomId.js';
+import { FixedWindowQuota } from './limits/FixedWindowQuota.js';
 import { FlexibleRegisterAttemptLimiter } from './limits/FlexibleRegisterAttemptLimiter.js';
 import { ServerMetrics } from './metrics/ServerMetrics.js';
 import type { ExtensionStore } from './store/ExtensionStore.js';
@@ -95,17 +96,15 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   );
   const history = new CallHistoryRecorder(store, metrics, log.child({ component: 'calls' }));
   const pruner = new HistoryPruner(store, options.historyRetention, log.child({ component: 'history' }));
-  // In a cluster, failed attempts are counted in Redis: N processes must not give N times the attempts.
-  // The front desk's HTTP API counts against the same limit.
-  const registerLimiter =
+  // In a cluster, every abuse limit is counted in Redis: N processes must not give N times the attempts.
+  const quota = (name: string, uses: number, windowSeconds: number) =>
     redis === undefined
-      ? FlexibleRegisterAttemptLimiter.inMemory(options.registerFailureLimit, options.registerFailureWindow)
-      : FlexibleRegisterAttemptLimiter.inRedis(
-          redis.commands,
-          options.redisPrefix,
-          options.registerFailureLimit,
-          options.registerFailureWindow,
-        );
+      ? FixedWindowQuota.inMemory(uses, windowSeconds)
+      : FixedWindowQuota.inRedis(redis.commands, `${options.redisPrefix}${name}`, uses, windowSeconds);
+  // The front desk's HTTP API counts against the register limit too.
+  const registerLimiter = new FlexibleRegisterAttemptLimiter(
+    quota('register', options.registerFailureLimit, options.registerFailureWindow),
+  );
   const webhooks =
     options.webhookUrl === ''
       ? undefined
@@ -181,15 +180,9 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     return reply.type(contentType).send(body);
   });
   // Admin sign-ins are limited like registers, on a limiter of their own (an admin name is no extension).
-  const adminLimiter =
-    redis === undefined
-      ? FlexibleRegisterAttemptLimiter.inMemory(options.registerFailureLimit, options.registerFailureWindow)
-      : FlexibleRegisterAttemptLimiter.inRedis(
-          redis.commands,
-          `${options.redisPrefix}admin-`,
-          options.registerFailureLimit,
-          options.registerFailureWindow,
-        );
+  const adminLimiter = new FlexibleRegisterAttemptLimiter(
+    quota('admin-register', options.registerFailureLimit, options.registerFailureWindow),
+  );
   registerAdminRoutes(app, {
     store,
     backend,
@@ -199,6 +192,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   registerFrontDeskRoutes(app, {
     store,
     registerAttempts: new RegisterAttempts(new StoreExtensionDirectory(store), registerLimiter),
+    callbackQuota: quota('callbacks', CALLBACKS_PER_ADDRESS_PER_HOUR, 3_600),
     log: log.child({ component: 'front-desk' }),
     onCallbackRequested: (request) => {
       metrics.callbackRequested();

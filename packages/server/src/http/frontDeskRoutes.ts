@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { MISSED_OUTCOMES } from '../core/EndedCall.js';
 import type { RegisterAttempts } from '../core/RegisterAttempts.js';
+import type { FixedWindowQuota } from '../limits/FixedWindowQuota.js';
 import type { CallbackRequestRecord, CallHistoryRecord } from '../store/CallHistoryStore.js';
 import type { ExtensionStore } from '../store/ExtensionStore.js';
 import { callbackRequestProblem } from './callbackRequestProblem.js';
@@ -12,6 +12,11 @@ export interface FrontDeskRoutesOptions {
   store: ExtensionStore;
   /** The register check itself (its limiter and fair queue): the API's password counts like a `register`. */
   registerAttempts: RegisterAttempts;
+  /**
+   * Callback requests per client address (`CALLBACKS_PER_ADDRESS_PER_HOUR` an hour), counted in Redis in
+   * a cluster so that every node counts against one quota.
+   */
+  callbackQuota: FixedWindowQuota;
   log: Logger;
   /** A callback request left on the caller page (`pbx_peers_callback_requests_total`, the webhook). */
   onCallbackRequested(request: CallbackRequestRecord): void;
@@ -21,8 +26,8 @@ export interface FrontDeskRoutesOptions {
 const MISSED_LIMIT = 50;
 const ANSWERED_LIMIT = 10;
 const CALLBACK_LIMIT = 50;
-/** Callback requests one address may leave per hour, on this process. */
-const CALLBACKS_PER_ADDRESS_PER_HOUR = 5;
+/** Callback requests one address may leave per hour, on the whole cluster. */
+export const CALLBACKS_PER_ADDRESS_PER_HOUR = 5;
 /**
  * A console polls every few seconds: a password once checked (scrypt, on purpose slow) is taken again
  * for this long without a new check, as long as the extension's stored hash is the same one.
@@ -43,7 +48,6 @@ interface ExtensionParams {
 export function registerFrontDeskRoutes(app: FastifyInstance, options: FrontDeskRoutesOptions): void {
   const { store, registerAttempts, log } = options;
   const verified = new Map<string, { passwordHash: string; until: number }>();
-  const callbackLimiter = new RateLimiterMemory({ points: CALLBACKS_PER_ADDRESS_PER_HOUR, duration: 3_600 });
 
   /** The extension's agents only: a Bearer password checked as `register` checks it. */
   async function authorized(request: FastifyRequest<{ Params: ExtensionParams }>, reply: FastifyReply) {
@@ -127,11 +131,14 @@ export function registerFrontDeskRoutes(app: FastifyInstance, options: FrontDesk
         return reply.code(400).send({ error: 'invalid', field: checked.field, message: checked.problem });
       }
       if (!(await store.exists(extensionId))) return reply.code(404).send({ error: 'unknown-extension' });
+      let allowed: boolean;
       try {
-        await callbackLimiter.consume(request.ip);
-      } catch {
-        return reply.code(429).send({ error: 'rate-limited' });
+        allowed = await options.callbackQuota.take(request.ip);
+      } catch (err) {
+        log.error({ err, extensionId, clientAddress: request.ip }, 'callback quota unavailable (Redis)');
+        return reply.code(503).send({ error: 'try-again-later' });
       }
+      if (!allowed) return reply.code(429).send({ error: 'rate-limited' });
       const created = await store.addCallbackRequest({ extensionId, ...checked.request });
       options.onCallbackRequested(created);
       log.info({ extensionId, callbackId: created.id, clientAddress: request.ip }, 'callback requested');

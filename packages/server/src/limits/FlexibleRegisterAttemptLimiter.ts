@@ -1,26 +1,18 @@
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
 import type { RedisClientType } from 'redis';
 import type { RedisClient } from '../backend/redis/RedisClient.js';
 import type { RegisterAttemptLimiter } from '../core/RegisterAttemptLimiter.js';
+import { FixedWindowQuota } from './FixedWindowQuota.js';
 
 /**
- * Register attempts counted on rate-limiter-flexible's fixed windows: in this process, or in Redis so
- * that every process of a cluster counts against the same limit. Either way an attempt is consumed before
- * its password is checked and rewarded back when it was right (see `RegisterAttemptLimiter`); in Redis
- * each of those is one atomic script, so parallel attempts on different processes cannot slip past it.
+ * Register attempts counted on a fixed-window quota, in this process or in Redis (see `FixedWindowQuota`).
+ * An attempt is taken before its password is checked and given back when it was right (see
+ * `RegisterAttemptLimiter`).
  */
 export class FlexibleRegisterAttemptLimiter implements RegisterAttemptLimiter {
-  private constructor(private readonly attempts: RateLimiterAbstract) {}
+  constructor(private readonly attempts: FixedWindowQuota) {}
 
   static inMemory(limit: number, windowSeconds: number): FlexibleRegisterAttemptLimiter {
-    return new FlexibleRegisterAttemptLimiter(
-      new RateLimiterMemory({ points: limit, duration: windowSeconds }),
-    );
+    return new FlexibleRegisterAttemptLimiter(FixedWindowQuota.inMemory(limit, windowSeconds));
   }
 
   /** Keys are `<keyPrefix>register:<address>|<extension>`. */
@@ -31,28 +23,15 @@ export class FlexibleRegisterAttemptLimiter implements RegisterAttemptLimiter {
     windowSeconds: number,
   ): FlexibleRegisterAttemptLimiter {
     return new FlexibleRegisterAttemptLimiter(
-      new RateLimiterRedis({
-        storeClient: client,
-        useRedisPackage: true,
-        keyPrefix: `${keyPrefix}register`,
-        points: limit,
-        duration: windowSeconds,
-      }),
+      FixedWindowQuota.inRedis(client, `${keyPrefix}register`, limit, windowSeconds),
     );
   }
 
-  async beginAttempt(key: string): Promise<boolean> {
-    try {
-      await this.attempts.consume(key);
-      return true;
-    } catch (outcome) {
-      // The library rejects with its result object when the points are used up, with an Error otherwise.
-      if (outcome instanceof RateLimiterRes) return false;
-      throw outcome;
-    }
+  beginAttempt(key: string): Promise<boolean> {
+    return this.attempts.take(key);
   }
 
-  async refund(key: string): Promise<void> {
-    await this.attempts.reward(key, 1);
+  refund(key: string): Promise<void> {
+    return this.attempts.giveBack(key);
   }
 }

@@ -172,4 +172,24 @@ describe('front desk API', () => {
     const metrics = await (await fetch(`${ts.server.url}/metrics`)).text();
     assert.match(metrics, /^pbx_peers_callback_requests_total\{[^}]*\} 5$/m);
   });
+
+  it('counts the per-address callback limit once for the whole cluster: each request to the next node', async () => {
+    ts = await startTestServer({ extensions: [FRONT] });
+    const leaveOn = (node: number) =>
+      fetch(`${ts.nodes[node % ts.nodes.length]?.url}/api/extensions/${FRONT.id}/callbacks`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: `Caller ${node}`, contact: 'caller@example.org' }),
+      });
+    for (let request = 0; request < 5; request++) {
+      assert.equal((await leaveOn(request)).status, 201, `request ${request + 1} of five`);
+    }
+    const sixth = await leaveOn(5);
+    assert.equal(
+      sixth.status,
+      429,
+      `five per address per hour on ${ts.nodes.length} node(s), not five per node`,
+    );
+    assert.equal((await ts.store.listCallbackRequests({ extensionId: FRONT.id })).length, 5);
+  });
 });
