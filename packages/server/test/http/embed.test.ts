@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { OptionError, resolveServerOptions, withDefaults } from '../../src/config/serverOptions.js';
+import { assertAnswers503UntilBuilt } from '../support/assertAnswers503UntilBuilt.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 const SCRIPT = '(function(){console.log("the call button");})();\n';
@@ -144,16 +145,7 @@ describe('the call button: /embed.js, the status endpoint, framing', () => {
   });
 
   it('answers 503 for /embed.js until the web app is built', async () => {
-    const unbuilt = await fakeWebBuild(false);
-    const plain = await startTestServer({ webRoot: unbuilt, extensions: [{ id: 'front', password: 'pw' }] });
-    try {
-      const response = await get(plain, '/embed.js');
-      assert.equal(response.status, 503);
-      assert.match(await response.text(), /npm run build/);
-    } finally {
-      await plain.close();
-      await rm(unbuilt, { recursive: true, force: true });
-    }
+    await assertAnswers503UntilBuilt(await fakeWebBuild(false), '/embed.js');
   });
 });
 

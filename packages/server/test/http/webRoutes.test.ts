@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { resolveServerOptions } from '../../src/config/serverOptions.js';
 import { iceServersForBrowser } from '../../src/http/iceServersForBrowser.js';
+import { assertAnswers503UntilBuilt } from '../support/assertAnswers503UntilBuilt.js';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 /** A stand-in for the Vite build output, so the routes are tested apart from the app's build. */
@@ -127,19 +128,7 @@ describe('web routes', () => {
 
 describe('web routes before the web app is built', () => {
   it('answers 503 with a hint instead of failing', async () => {
-    const emptyRoot = await mkdtemp(join(tmpdir(), 'pbx-web-empty-'));
-    const server = await startTestServer({
-      webRoot: emptyRoot,
-      extensions: [{ id: 'front', password: 'pw' }],
-    });
-    try {
-      const response = await get(server, '/ext/front');
-      assert.equal(response.status, 503);
-      assert.match(await response.text(), /npm run build/);
-    } finally {
-      await server.close();
-      await rm(emptyRoot, { recursive: true, force: true });
-    }
+    await assertAnswers503UntilBuilt(await mkdtemp(join(tmpdir(), 'pbx-web-empty-')), '/ext/front');
   });
 });
 
