@@ -11,6 +11,7 @@ import type {
   MarkDoneResult,
   NewCallbackRequest,
 } from './CallHistoryStore.js';
+import { Conditions } from './Conditions.js';
 import { redactDatabaseUrl } from './databaseLocation.js';
 import {
   DuplicateExtensionError,
@@ -366,7 +367,7 @@ export class PostgresExtensionStore implements ExtensionStore {
   }
 
   async listCalls(filter: CallListFilter = {}): Promise<CallHistoryRecord[]> {
-    const where = new Conditions();
+    const where = Conditions.numbered();
     if (filter.extensionId !== undefined) where.add('extension_id = $?', filter.extensionId);
     if (filter.since !== undefined) where.add('ringing_at >= $?', filter.since);
     if (filter.outcomes !== undefined) {
@@ -399,7 +400,7 @@ export class PostgresExtensionStore implements ExtensionStore {
   }
 
   async listCallbackRequests(filter: CallbackListFilter = {}): Promise<CallbackRequestRecord[]> {
-    const where = new Conditions();
+    const where = Conditions.numbered();
     if (filter.extensionId !== undefined) where.add('extension_id = $?', filter.extensionId);
     if (filter.since !== undefined) where.add('created_at >= $?', filter.since);
     if (filter.includeDone === false) where.add('done_at IS NULL');
@@ -575,25 +576,6 @@ function adminRecordOf(row: AdminRow): AdminRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-}
-
-/** A WHERE clause built up with numbered parameters: each `$?` becomes the next `$n`. */
-class Conditions {
-  readonly values: unknown[] = [];
-  readonly #conditions: string[] = [];
-
-  add(condition: string, ...values: unknown[]): void {
-    let text = condition;
-    for (const value of values) {
-      this.values.push(value);
-      text = text.replace('$?', `$${this.values.length}`);
-    }
-    this.#conditions.push(text);
-  }
-
-  clause(): string {
-    return this.#conditions.length === 0 ? '' : `WHERE ${this.#conditions.join(' AND ')}`;
-  }
 }
 
 /** One LISTEN connection, restored whenever it drops, until stopped. */

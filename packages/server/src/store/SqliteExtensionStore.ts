@@ -12,6 +12,7 @@ import type {
   MarkDoneResult,
   NewCallbackRequest,
 } from './CallHistoryStore.js';
+import { Conditions } from './Conditions.js';
 import {
   DuplicateExtensionError,
   type ExtensionRecord,
@@ -316,28 +317,20 @@ export class SqliteExtensionStore implements ExtensionStore {
   }
 
   async listCalls(filter: CallListFilter = {}): Promise<CallHistoryRecord[]> {
-    const where: string[] = [];
-    const parameters: (string | number)[] = [];
-    if (filter.extensionId !== undefined) {
-      where.push('extension_id = ?');
-      parameters.push(filter.extensionId);
-    }
-    if (filter.since !== undefined) {
-      where.push('ringing_at >= ?');
-      parameters.push(filter.since.getTime());
-    }
+    const where = Conditions.anonymous<string | number>();
+    if (filter.extensionId !== undefined) where.add('extension_id = $?', filter.extensionId);
+    if (filter.since !== undefined) where.add('ringing_at >= $?', filter.since.getTime());
     if (filter.outcomes !== undefined) {
       const outcomes = filter.outcomes.filter(outcomeIsKnown);
       if (outcomes.length === 0) return [];
-      where.push(`outcome IN (${outcomes.map(() => '?').join(', ')})`);
-      parameters.push(...outcomes);
+      where.add(`outcome IN (${outcomes.map(() => '$?').join(', ')})`, ...outcomes);
     }
     const rows = this.#db
       .prepare<(string | number)[], SqliteRow<CallRow>>(
-        `SELECT ${CALL_COLUMNS} FROM calls ${whereClause(where)}
+        `SELECT ${CALL_COLUMNS} FROM calls ${where.clause()}
          ORDER BY ringing_at DESC, call_id DESC ${limitClause(filter.limit)}`,
       )
-      .all(...parameters);
+      .all(...where.values);
     return rows.map((row) => callRecordOf(toCallRow(row)));
   }
 
@@ -358,23 +351,16 @@ export class SqliteExtensionStore implements ExtensionStore {
   }
 
   async listCallbackRequests(filter: CallbackListFilter = {}): Promise<CallbackRequestRecord[]> {
-    const where: string[] = [];
-    const parameters: (string | number)[] = [];
-    if (filter.extensionId !== undefined) {
-      where.push('extension_id = ?');
-      parameters.push(filter.extensionId);
-    }
-    if (filter.since !== undefined) {
-      where.push('created_at >= ?');
-      parameters.push(filter.since.getTime());
-    }
-    if (filter.includeDone === false) where.push('done_at IS NULL');
+    const where = Conditions.anonymous<string | number>();
+    if (filter.extensionId !== undefined) where.add('extension_id = $?', filter.extensionId);
+    if (filter.since !== undefined) where.add('created_at >= $?', filter.since.getTime());
+    if (filter.includeDone === false) where.add('done_at IS NULL');
     const rows = this.#db
       .prepare<(string | number)[], SqliteRow<CallbackRow>>(
-        `SELECT ${CALLBACK_COLUMNS} FROM callback_requests ${whereClause(where)}
+        `SELECT ${CALLBACK_COLUMNS} FROM callback_requests ${where.clause()}
          ORDER BY created_at DESC, id DESC ${limitClause(filter.limit)}`,
       )
-      .all(...parameters);
+      .all(...where.values);
     return rows.map((row) => callbackRecordOf(toCallbackRow(row)));
   }
 
@@ -492,10 +478,6 @@ export class SqliteExtensionStore implements ExtensionStore {
   async close(): Promise<void> {
     if (this.#db.open) this.#db.close();
   }
-}
-
-function whereClause(conditions: readonly string[]): string {
-  return conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`;
 }
 
 /** SQLite hands back milliseconds; the shared row shape holds dates. */
