@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { EndedCall } from '../core/EndedCall.js';
 import { randomId } from '../ids/randomId.js';
 import { type AdminRecord, type AdminSession, DuplicateAdminError } from './AdminStore.js';
+import { ADMIN_COLUMNS, type AdminRow, adminRecordOf } from './adminRows.js';
 import type {
   CallbackListFilter,
   CallbackRequestRecord,
@@ -278,7 +279,7 @@ export class PostgresExtensionStore implements ExtensionStore {
 
   async getAdmin(name: string): Promise<AdminRecord | undefined> {
     const { rows } = await this.#pool.query<AdminRow>(
-      `SELECT name, password_hash, created_at, updated_at FROM ${this.#admins} WHERE name = $1`,
+      `SELECT ${ADMIN_COLUMNS} FROM ${this.#admins} WHERE name = $1`,
       [name],
     );
     const [row] = rows;
@@ -287,7 +288,7 @@ export class PostgresExtensionStore implements ExtensionStore {
 
   async listAdmins(): Promise<AdminRecord[]> {
     const { rows } = await this.#pool.query<AdminRow>(
-      `SELECT name, password_hash, created_at, updated_at FROM ${this.#admins} ORDER BY created_at, name`,
+      `SELECT ${ADMIN_COLUMNS} FROM ${this.#admins} ORDER BY created_at, name`,
     );
     return rows.map(adminRecordOf);
   }
@@ -560,22 +561,6 @@ export class PostgresExtensionStore implements ExtensionStore {
     })();
     return this.#closing;
   }
-}
-
-interface AdminRow {
-  name: string;
-  password_hash: string;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function adminRecordOf(row: AdminRow): AdminRecord {
-  return {
-    name: row.name,
-    passwordHash: row.password_hash,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
 }
 
 /** One LISTEN connection, restored whenever it drops, until stopped. */

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { EndedCall } from '../core/EndedCall.js';
 import { randomId } from '../ids/randomId.js';
 import { type AdminRecord, type AdminSession, DuplicateAdminError } from './AdminStore.js';
+import { ADMIN_COLUMNS, type AdminRow, adminRecordOf } from './adminRows.js';
 import type {
   CallbackListFilter,
   CallbackRequestRecord,
@@ -225,20 +226,16 @@ export class SqliteExtensionStore implements ExtensionStore {
 
   async getAdmin(name: string): Promise<AdminRecord | undefined> {
     const row = this.#db
-      .prepare<[string], AdminRow>(
-        'SELECT name, password_hash, created_at, updated_at FROM admins WHERE name = ?',
-      )
+      .prepare<[string], SqliteRow<AdminRow>>(`SELECT ${ADMIN_COLUMNS} FROM admins WHERE name = ?`)
       .get(name);
-    return row === undefined ? undefined : adminRecordOf(row);
+    return row === undefined ? undefined : adminRecordOf(toAdminRow(row));
   }
 
   async listAdmins(): Promise<AdminRecord[]> {
     return this.#db
-      .prepare<[], AdminRow>(
-        'SELECT name, password_hash, created_at, updated_at FROM admins ORDER BY created_at, name',
-      )
+      .prepare<[], SqliteRow<AdminRow>>(`SELECT ${ADMIN_COLUMNS} FROM admins ORDER BY created_at, name`)
       .all()
-      .map(adminRecordOf);
+      .map((row) => adminRecordOf(toAdminRow(row)));
   }
 
   async removeAdmin(name: string): Promise<boolean> {
@@ -499,20 +496,8 @@ function toCallbackRow(row: SqliteRow<CallbackRow>): CallbackRow {
   };
 }
 
-interface AdminRow {
-  name: string;
-  password_hash: string;
-  created_at: number;
-  updated_at: number;
-}
-
-function adminRecordOf(row: AdminRow): AdminRecord {
-  return {
-    name: row.name,
-    passwordHash: row.password_hash,
-    createdAt: new Date(row.created_at),
-    updatedAt: new Date(row.updated_at),
-  };
+function toAdminRow(row: SqliteRow<AdminRow>): AdminRow {
+  return { ...row, created_at: new Date(row.created_at), updated_at: new Date(row.updated_at) };
 }
 
 interface SqlitePendingRow {
