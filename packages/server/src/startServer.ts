@@ -300,7 +300,13 @@ function webhookSender(
     log,
     onAttempt: (result) => metrics.webhookAttempt(result),
   });
-  return { publisher: new WebhookPublisher(store, log, () => dispatcher.nudge()), dispatcher };
+  const publisher = new WebhookPublisher(
+    store,
+    log,
+    () => dispatcher.nudge(),
+    options.webhookRetryFor * 1000,
+  );
+  return { publisher, dispatcher };
 }
 
 /** WebSocket close codes of RFC 6455 for a backend in trouble (docs/protocol.md section 10). */

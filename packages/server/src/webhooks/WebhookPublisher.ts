@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CallObserver } from '../core/CallObserver.js';
 import type { EndedCall } from '../core/EndedCall.js';
 import type { CallRecord } from '../core/SwitchboardBackend.js';
 import { randomId } from '../ids/randomId.js';
 import type { CallbackRequestRecord } from '../store/CallHistoryStore.js';
-import type { WebhookOutbox } from '../store/WebhookOutbox.js';
+import type { NewWebhookEvent, WebhookOutbox } from '../store/WebhookOutbox.js';
 
 /** The events a receiver gets (docs/webhooks.md), each with its `data`. */
 export type WebhookEventType = 'call.ringing' | 'call.answered' | 'call.ended' | 'callback.requested';
@@ -20,20 +21,33 @@ const RANK: { [K in WebhookEventType]: number } = {
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 100) / 10);
 
+/** A failed outbox write is tried again after 1 s, 2 s, 4 s … at most this long apart. */
+const MAX_WRITE_RETRY_MS = 30_000;
+/** Events held in memory while the store refuses them; past this, new ones are dropped and logged. */
+const MAX_HELD_EVENTS = 10_000;
+
 /**
  * Turns what happens to calls and callback requests into webhook events in the store's outbox
  * (issue 11), where `WebhookDispatcher` finds them. Each event is written by the one process that saw
- * it happen (see `CallObserver`), detached from the call path: a slow store delays no message, and a
- * failed write is logged.
+ * it happen (see `CallObserver`), detached from the call path: a slow store delays no message. A write
+ * the store refuses is tried again with backoff for as long as the dispatcher would retry a delivery
+ * (`--webhook-retry-for`), so a store that is down for a while loses no event; writes of one call wait
+ * behind each other, so its events reach the outbox in order even when one had to be retried.
  */
 export class WebhookPublisher implements CallObserver {
   readonly #pending = new Set<Promise<void>>();
+  /** The last write of each order key still under way: the next one of the key goes after it. */
+  readonly #lastWrite = new Map<string, Promise<void>>();
+  /** Aborted at shutdown: writes waiting to be retried make one last try instead of waiting. */
+  readonly #shuttingDown = new AbortController();
 
   constructor(
     private readonly outbox: WebhookOutbox,
     private readonly log: Logger,
     /** An event was written: the dispatcher may look at once. */
     private readonly onEnqueued: () => void,
+    /** How long a refused write is tried again (the dispatcher's `retryForMs`). */
+    private readonly retryWritesForMs: number,
   ) {}
 
   placed(call: CallRecord): void {
@@ -85,21 +99,59 @@ export class WebhookPublisher implements CallObserver {
     });
   }
 
-  /** Settles once the writes under way have (at shutdown, before the store closes). */
+  /**
+   * Settles once the writes under way have (at shutdown, before the store closes); a write waiting to be
+   * retried is tried once more at once, then given up.
+   */
   async flush(): Promise<void> {
+    this.#shuttingDown.abort();
     await Promise.all([...this.#pending]);
   }
 
   #enqueue(type: WebhookEventType, orderKey: string, data: Record<string, unknown>): void {
+    if (this.#pending.size >= MAX_HELD_EVENTS) {
+      this.log.error({ type, orderKey }, 'webhook event dropped: too many events wait for the store');
+      return;
+    }
     const eventId = randomId();
     const createdAt = new Date();
     const body = JSON.stringify({ id: eventId, type, createdAt: createdAt.toISOString(), data });
-    const write = this.outbox
-      .enqueueWebhook({ eventId, orderKey, rank: RANK[type], type, body, createdAt })
-      .then(this.onEnqueued, (err: unknown) => {
-        this.log.error({ err, type, orderKey }, 'could not store a webhook event; it will not be sent');
-      });
+    const event = { eventId, orderKey, rank: RANK[type], type, body, createdAt };
+    const write = (this.#lastWrite.get(orderKey) ?? Promise.resolve()).then(() => this.#write(event));
+    this.#lastWrite.set(orderKey, write);
     this.#pending.add(write);
-    void write.finally(() => this.#pending.delete(write));
+    void write.finally(() => {
+      this.#pending.delete(write);
+      if (this.#lastWrite.get(orderKey) === write) this.#lastWrite.delete(orderKey);
+    });
+  }
+
+  /** Writes the event, trying again while the store refuses it; never rejects. */
+  async #write(event: NewWebhookEvent): Promise<void> {
+    const { type, orderKey } = event;
+    const giveUpAt = event.createdAt.getTime() + this.retryWritesForMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The same event id written twice is kept once, so a write that did land but failed to say so
+        // is safe to try again.
+        await this.outbox.enqueueWebhook(event);
+        this.onEnqueued();
+        return;
+      } catch (err) {
+        const retryInMs = Math.min(1_000 * 2 ** (attempt - 1), MAX_WRITE_RETRY_MS);
+        if (this.#shuttingDown.signal.aborted || Date.now() + retryInMs > giveUpAt) {
+          this.log.error(
+            { err, type, orderKey, attempt },
+            'could not store a webhook event; it will not be sent',
+          );
+          return;
+        }
+        this.log.warn(
+          { err, type, orderKey, attempt, retryInMs },
+          'could not store a webhook event; will retry',
+        );
+        await sleep(retryInMs, undefined, { signal: this.#shuttingDown.signal, ref: false }).catch(() => {});
+      }
+    }
   }
 }
