@@ -9,54 +9,19 @@
  */
 import assert from 'node:assert/strict';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { after, before, describe, type TestContext, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { screenshot } from './support/artifacts.js';
-import { launchChromium } from './support/chromium.js';
-import { answerButton, openPage, placeCall, SHORT, signIn, waitForStatus } from './support/pages.js';
-import { Scope } from './support/Scope.js';
-import { startWebServer, type WebTestExtension } from './support/webServer.js';
+import { FRONT_DESK, LAPTOP, stageWithOpener, useOneChromium } from './support/e2eStage.js';
+import { answerButton, placeCall, SHORT, signIn, waitForStatus } from './support/pages.js';
 
-const FRONT_DESK: WebTestExtension = {
-  id: 'front-desk',
-  name: 'Front desk',
-  password: 'correct horse battery',
-};
-const LAPTOP = { width: 1280, height: 800 };
 /** A missed call or a done mark reaches a console within a poll (5 s), and the record is written detached. */
 const POLL = 10_000;
 const XSS = '<img src=x onerror=alert(1)>';
 const DOCS_SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 
-let browser: Browser;
-
-before(async () => {
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function stage(t: TestContext, options: Parameters<typeof startWebServer>[1] = {}) {
-  const scope = new Scope();
-  t.after(() => scope.close());
-  const server = await startWebServer([FRONT_DESK], options);
-  scope.defer(() => server.close());
-  const errors: string[] = [];
-  const dialogs: string[] = [];
-  const open = async (url: string, viewport = LAPTOP, initScript?: string) => {
-    const opened = await openPage(browser, url, errors, viewport, initScript);
-    opened.page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
-    scope.defer(() => opened.context.close());
-    return opened.page;
-  };
-  return { server, errors, dialogs, open };
-}
+useOneChromium();
 
 async function signInAs(page: Page, name: string): Promise<void> {
   await page.getByLabel('Your name').fill(name);
@@ -117,7 +82,7 @@ const NOTIFICATION_UNDECIDED = `(() => {
 
 describe('issue 10, the front desk', () => {
   test('a call abandoned while it rang at two agents is in both Missed lists, after a reload too; Done at one clears it at the other', async (t) => {
-    const { server, errors, dialogs, open } = await stage(t);
+    const { server, errors, dialogs, open } = await stageWithOpener(t);
     const alice = await open(server.agentUrl(FRONT_DESK.id));
     const bea = await open(server.agentUrl(FRONT_DESK.id));
     const caller = await open(server.callerUrl(FRONT_DESK.id));
@@ -163,7 +128,7 @@ describe('issue 10, the front desk', () => {
   });
 
   test("offline, the caller leaves a callback request; the agent sees it, the caller's text shown literally", async (t) => {
-    const { server, errors, dialogs, open } = await stage(t);
+    const { server, errors, dialogs, open } = await stageWithOpener(t);
     const caller = await open(server.callerUrl(FRONT_DESK.id), { width: 520, height: 900 });
     await waitForStatus(caller, 'Offline');
     await caller.getByRole('button', { name: 'Leave your number' }).click();
@@ -228,7 +193,7 @@ describe('issue 10, the front desk', () => {
   });
 
   test('a call missed while the tab is hidden: "(1) Missed call — ..." in the title and a notification; visible, the title resets', async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const agent = await open(server.agentUrl(FRONT_DESK.id), LAPTOP, HIDDEN_TAB);
     const caller = await open(server.callerUrl(FRONT_DESK.id));
     await signInAs(agent, 'Alice');
@@ -266,7 +231,7 @@ describe('issue 10, the front desk', () => {
   });
 
   test('after a call nobody answered, "Leave your number"; the server\'s 400 is shown under its field', async (t) => {
-    const { server, errors, open } = await stage(t, { ringTimeout: 2 });
+    const { server, errors, open } = await stageWithOpener(t, { ringTimeout: 2 });
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const caller = await open(server.callerUrl(FRONT_DESK.id), { width: 520, height: 900 });
     await signInAs(agent, 'Alice');
@@ -314,7 +279,7 @@ describe('issue 10, the front desk', () => {
   });
 
   test('"Notify me" asks for permission only when clicked, never on load', async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const agent = await open(server.agentUrl(FRONT_DESK.id), LAPTOP, NOTIFICATION_UNDECIDED);
     const asked = () => agent.evaluate(() => (window as unknown as { __asked: number }).__asked);
     await agent.locator('#view-signin').waitFor();
@@ -331,7 +296,7 @@ describe('issue 10, the front desk', () => {
   });
 
   test('at 1280x800 during a call, the Missed calls list sits beside the call, below the waiting calls', async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const first = await open(server.callerUrl(FRONT_DESK.id));
     const second = await open(server.callerUrl(FRONT_DESK.id));
@@ -379,7 +344,7 @@ describe('issue 10, the front desk', () => {
   });
 
   test('screenshot: the console with a missed call, a callback request and a recent call (1280x800)', async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const caller = await open(server.callerUrl(FRONT_DESK.id), { width: 520, height: 900 });
     // Offline: a callback request first.
     await waitForStatus(caller, 'Offline');

@@ -5,45 +5,13 @@
  * message and the focus after a wrong password; a removed extension. Every wait is bounded.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, type TestContext, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from './support/chromium.js';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { FRONT_DESK, stageWithOpener, useOneChromium } from './support/e2eStage.js';
 import { firstRemoteFrameAt, remoteVideo } from './support/pageProbes.js';
-import { answerButton, MEDIA, openPage, placeCall, SHORT, signIn } from './support/pages.js';
-import { Scope } from './support/Scope.js';
-import { startWebServer, type WebTestExtension } from './support/webServer.js';
+import { answerButton, MEDIA, placeCall, SHORT, signIn } from './support/pages.js';
 
-const FRONT_DESK: WebTestExtension = {
-  id: 'front-desk',
-  name: 'Front desk',
-  password: 'correct horse battery',
-};
-/** The laptop screen the walk-through used. */
-const LAPTOP = { width: 1280, height: 800 };
-
-let browser: Browser;
-
-before(async () => {
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function stage(t: TestContext, options: Parameters<typeof startWebServer>[1] = {}) {
-  const scope = new Scope();
-  t.after(() => scope.close());
-  const server = await startWebServer([FRONT_DESK], options);
-  scope.defer(() => server.close());
-  const errors: string[] = [];
-  const open = async (url: string, viewport = LAPTOP) => {
-    const opened = await openPage(browser, url, errors, viewport);
-    scope.defer(() => opened.context.close());
-    return opened.page;
-  };
-  return { server, errors, open };
-}
+useOneChromium();
 
 /** Starts watching the sign-in error, so that `errorRenewed` can tell the next one from the one shown now. */
 async function markErrorStale(page: Page): Promise<void> {
@@ -75,7 +43,7 @@ async function pillSays(page: Page, selector: string, text: string, timeout = SH
 
 describe('issue 10, what the walk-through found', () => {
   test("the caller's pill says the call's state: Ringing…, then Talking to <agent>, then Ready again", async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const caller = await open(server.callerUrl(FRONT_DESK.id));
     await agent.getByLabel('Your name').fill('Alice');
@@ -96,7 +64,7 @@ describe('issue 10, what the walk-through found', () => {
   });
 
   test('after a missed call (abandoned, timed out, taken) the console no longer says the last call ended', async (t) => {
-    const { server, errors, open } = await stage(t, { ringTimeout: 2 });
+    const { server, errors, open } = await stageWithOpener(t, { ringTimeout: 2 });
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const other = await open(server.agentUrl(FRONT_DESK.id));
     const caller = await open(server.callerUrl(FRONT_DESK.id));
@@ -136,7 +104,7 @@ describe('issue 10, what the walk-through found', () => {
   });
 
   test('at 1280x800, a second call waiting during a call is in view, its disabled Answer explained', async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const first = await open(server.callerUrl(FRONT_DESK.id));
     const second = await open(server.callerUrl(FRONT_DESK.id));
@@ -196,7 +164,7 @@ describe('issue 10, what the walk-through found', () => {
   });
 
   test('a wrong password puts the focus back in the field; the lock-out says the time left', async (t) => {
-    const { server, errors, open } = await stage(t, { registerFailureLimit: 2 });
+    const { server, errors, open } = await stageWithOpener(t, { registerFailureLimit: 2 });
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const password = agent.getByLabel('Password');
     const error = agent.locator('#signin-error');
@@ -235,7 +203,7 @@ describe('issue 10, what the walk-through found', () => {
   });
 
   test('a removed extension: the pill and the text on both pages say Removed; no banner saying otherwise', async (t) => {
-    const { server, errors, open } = await stage(t, { extensionCheckInterval: 0.2 });
+    const { server, errors, open } = await stageWithOpener(t, { extensionCheckInterval: 0.2 });
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const caller = await open(server.callerUrl(FRONT_DESK.id));
     await signIn(agent, FRONT_DESK.password);
@@ -267,7 +235,7 @@ describe('issue 10, what the walk-through found', () => {
   });
 
   test('after 5 s of a call the remote video is at least 640 px wide at both ends (fake camera, 720p asked)', async (t) => {
-    const { server, errors, open } = await stage(t);
+    const { server, errors, open } = await stageWithOpener(t);
     const agent = await open(server.agentUrl(FRONT_DESK.id));
     const caller = await open(server.callerUrl(FRONT_DESK.id));
     await signIn(agent, FRONT_DESK.password);

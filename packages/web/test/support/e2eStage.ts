@@ -59,6 +59,28 @@ export async function open(
   return opened;
 }
 
+/** The laptop screen of issue 10's walk-through, where `stageWithOpener` opens pages unless told otherwise. */
+export const LAPTOP = { width: 1280, height: 800 };
+
+/**
+ * `stage` with `open` bound to its scope and errors: `open(url)` gives the page, at LAPTOP size unless
+ * told otherwise. A dialog a page shows is dismissed, as Playwright does when nothing listens, and its
+ * message kept in `dialogs`, so that a test can say none came.
+ */
+export async function stageWithOpener(t: TestContext, options: Parameters<typeof startWebServer>[1] = {}) {
+  const { scope, server, errors } = await stage(t, options);
+  const dialogs: string[] = [];
+  const openAt = async (url: string, viewport = LAPTOP, initScript?: string) => {
+    const { page } = await open(scope, url, errors, viewport, initScript);
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    return page;
+  };
+  return { server, errors, dialogs, open: openAt };
+}
+
 /** Waits until `page` holds exactly `expected` (see RECORD_DEVICES). */
 export async function waitForHeld(page: Page, expected: HeldDevices, label: string): Promise<void> {
   await eventually(
