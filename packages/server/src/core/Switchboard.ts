@@ -508,11 +508,21 @@ export class Switchboard {
       return;
     }
     // Section 8: a later register with another name replaces it (one without a name keeps it).
-    if (request.name !== undefined && request.name !== peer.name) {
+    const renamed = request.name !== undefined && request.name !== peer.name;
+    if (renamed) {
       peer.name = request.name;
       this.recordResumable(peer);
     }
     if (peer.registered) {
+      // The backend keeps each agent's name for the admin's live view: a new one is stored there too.
+      // Nothing else changes (the peer counted already), so the ringing calls it answers are not resent.
+      if (renamed) {
+        await this.step(
+          peer,
+          peer.view(),
+          this.deps.backend.addRegistered(peer.extensionId, request.peerId, peer.name),
+        );
+      }
       return this.respond(peer, request, { status: 'registered' });
     }
     const before = peer.view();

@@ -232,6 +232,29 @@ describe('web admin API', () => {
     assert.equal(typeof front?.connected[0]?.connectedSeconds, 'number');
   });
 
+  it('shows the name an agent registered again with (section 8: a later register replaces the name)', async () => {
+    await start();
+    const s = await session();
+    const agent = await ts.peer(FRONT.id, 'agent');
+    for (const name of ['Alice', 'Alice Smith']) {
+      const reply = await agent.request({
+        type: 'register',
+        peerId: agent.peerId,
+        password: FRONT.password,
+        name,
+      });
+      assert.equal(reply.status, 'registered');
+    }
+    const live = (await (await call(s, 'GET', '/live')).json()) as {
+      extensions: { id: string; agents: { name: string | null }[] }[];
+    };
+    const front = live.extensions.find((extension) => extension.id === FRONT.id);
+    assert.deepEqual(
+      front?.agents.map((a) => a.name),
+      ['Alice Smith'],
+    );
+  });
+
   it('lists the call history with filters, exports it as CSV, and lists and closes callback requests', async () => {
     await start();
     const s = await session();
