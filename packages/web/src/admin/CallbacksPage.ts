@@ -1,6 +1,6 @@
 import { el } from '../shared/el.js';
 import { type AdminView, type AdminViewContext, alertBox, extensionOptions, focusKey } from './AdminView.js';
-import type { CallbackRow, ExtensionRow } from './adminData.js';
+import type { CallbackRow } from './adminData.js';
 import {
   type CallbacksFilter,
   callbacksApiQuery,
@@ -10,22 +10,32 @@ import {
   formatDateTime,
   problemText,
 } from './adminModel.js';
+import { FilteredRows } from './FilteredRows.js';
 
 /** Callback requests: the ones callers left (open ones by default), each with Mark done. */
 export class CallbacksPage implements AdminView {
   readonly #context: AdminViewContext;
   #root: HTMLElement | undefined;
   #filter: CallbacksFilter = { extension: '', open: true };
-  #extensions: ExtensionRow[] = [];
-  #rows: CallbackRow[] | undefined;
-  #problem: string | undefined;
+  readonly #list: FilteredRows<CallbackRow>;
   /** Marks on their way, by `extensionId/id`, and the last one's failure. */
   readonly #marking = new Set<string>();
   #markProblem: string | undefined;
-  #request = 0;
 
   constructor(context: AdminViewContext) {
     this.#context = context;
+    this.#list = new FilteredRows({
+      extensions: () => context.api.extensions(),
+      rows: () => context.api.callbacks(callbacksApiQuery(this.#filter)),
+      extensionsLoaded: () => {
+        this.#root
+          ?.querySelector<HTMLSelectElement>('#callbacks-extension')
+          ?.replaceChildren(...extensionOptions(this.#list.extensions, this.#filter.extension));
+        // The rows name their extensions.
+        this.#renderResults();
+      },
+      rowsLoaded: (focus) => this.#renderResults(focus),
+    });
   }
 
   mount(container: HTMLElement): void {
@@ -34,45 +44,19 @@ export class CallbacksPage implements AdminView {
     container.replaceChildren(this.#root);
     this.#root.append(this.#form(), el('div', { id: 'callbacks-results', class: 'stack' }));
     this.#renderResults();
-    void this.#loadExtensions();
-    void this.#load();
+    this.#list.start();
   }
 
   unmount(): void {
     this.#root = undefined;
-    this.#request += 1;
-  }
-
-  async #loadExtensions(): Promise<void> {
-    const result = await this.#context.api.extensions();
-    if (!result.ok || this.#root === undefined) return;
-    this.#extensions = result.value;
-    this.#root
-      .querySelector<HTMLSelectElement>('#callbacks-extension')
-      ?.replaceChildren(...extensionOptions(this.#extensions, this.#filter.extension));
-    this.#renderResults();
-  }
-
-  async #load(focus?: string): Promise<void> {
-    const request = ++this.#request;
-    const result = await this.#context.api.callbacks(callbacksApiQuery(this.#filter));
-    if (request !== this.#request) return;
-    if (result.ok) {
-      this.#rows = result.value;
-      this.#problem = undefined;
-    } else if (result.problem === 'unauthorized') {
-      return;
-    } else {
-      this.#problem = problemText(result.problem, result.message);
-    }
-    this.#renderResults(focus);
+    this.#list.stop();
   }
 
   #form(): HTMLElement {
     const extension = el(
       'select',
       { id: 'callbacks-extension', name: 'extension' },
-      ...extensionOptions(this.#extensions, this.#filter.extension),
+      ...extensionOptions(this.#list.extensions, this.#filter.extension),
     );
     const open = el('input', { id: 'callbacks-open', type: 'checkbox', name: 'open' });
     open.checked = this.#filter.open;
@@ -96,9 +80,9 @@ export class CallbacksPage implements AdminView {
       event.preventDefault();
       this.#filter = { extension: extension.value, open: open.checked };
       history.replaceState(null, '', `${location.pathname}${callbacksPageSearch(this.#filter)}`);
-      this.#rows = undefined;
+      this.#list.rows = undefined;
       this.#renderResults();
-      void this.#load();
+      void this.#list.load();
     });
     return form;
   }
@@ -107,10 +91,10 @@ export class CallbacksPage implements AdminView {
     const results = this.#root?.querySelector<HTMLElement>('#callbacks-results');
     if (results === undefined || results === null) return;
     const parts: HTMLElement[] = [];
-    const rows = this.#rows;
+    const { rows, problem } = this.#list;
     const caption =
       rows === undefined
-        ? this.#problem === undefined
+        ? problem === undefined
           ? 'Loading…'
           : ''
         : rows.length === 0
@@ -126,13 +110,10 @@ export class CallbacksPage implements AdminView {
       ),
     );
     if (this.#markProblem !== undefined) parts.push(alertBox(this.#markProblem));
-    if (this.#problem !== undefined) {
+    if (problem !== undefined) {
       const retry = el('button', { class: 'btn btn-ghost btn-small', type: 'button' }, 'Try again');
-      retry.addEventListener('click', () => void this.#load());
-      parts.push(
-        alertBox(`The callback requests could not be loaded. ${this.#problem}`),
-        el('div', {}, retry),
-      );
+      retry.addEventListener('click', () => void this.#list.load());
+      parts.push(alertBox(`The callback requests could not be loaded. ${problem}`), el('div', {}, retry));
     }
     if (rows !== undefined && rows.length > 0) {
       parts.push(
@@ -150,7 +131,7 @@ export class CallbacksPage implements AdminView {
   #row(row: CallbackRow, neighbour: CallbackRow | undefined): HTMLElement {
     const key = `${row.extensionId}/${row.id}`;
     const nameId = `callback-${row.extensionId}-${row.id}`;
-    const names = new Map(this.#extensions.map((extension) => [extension.id, extension.name]));
+    const names = new Map(this.#list.extensions.map((extension) => [extension.id, extension.name]));
     const href = contactHref(row.contact);
     const contact =
       href === undefined
@@ -216,6 +197,6 @@ export class CallbacksPage implements AdminView {
     this.#context.announce(`${row.name} marked done.`);
     // Focus goes on to the next request (or the one before), else to the caption.
     const next = neighbour === undefined ? 'caption' : `done:${neighbour.extensionId}/${neighbour.id}`;
-    await this.#load(next);
+    await this.#list.load(next);
   }
 }

@@ -1,7 +1,7 @@
 import { el } from '../shared/el.js';
 import { type AdminView, type AdminViewContext, alertBox, extensionOptions } from './AdminView.js';
 import { callsCsvUrl } from './adminApi.js';
-import { type CallRow, type ExtensionRow, OUTCOMES, type Outcome } from './adminData.js';
+import { type CallRow, OUTCOMES, type Outcome } from './adminData.js';
 import {
   CALLS_LIMIT,
   type CallsFilter,
@@ -12,24 +12,29 @@ import {
   formatSeconds,
   OUTCOME_LABELS,
   partyName,
-  problemText,
 } from './adminModel.js';
+import { FilteredRows } from './FilteredRows.js';
 
 /**
  * Calls: the call history with filters (extension, since a day, outcomes) kept in the page's URL, a
  * table, newest first, and a link to the same filters as CSV.
  */
 export class CallsPage implements AdminView {
-  readonly #context: AdminViewContext;
   #root: HTMLElement | undefined;
   #filter: CallsFilter = { extension: '', since: '', outcomes: [] };
-  #extensions: ExtensionRow[] = [];
-  #calls: CallRow[] | undefined;
-  #problem: string | undefined;
-  #request = 0;
+  readonly #list: FilteredRows<CallRow>;
 
   constructor(context: AdminViewContext) {
-    this.#context = context;
+    this.#list = new FilteredRows({
+      extensions: () => context.api.extensions(),
+      rows: () => context.api.calls(callsApiQuery(this.#filter, CALLS_LIMIT)),
+      extensionsLoaded: () => {
+        this.#root
+          ?.querySelector<HTMLSelectElement>('#calls-extension')
+          ?.replaceChildren(...extensionOptions(this.#list.extensions, this.#filter.extension));
+      },
+      rowsLoaded: () => this.#renderResults(),
+    });
   }
 
   mount(container: HTMLElement): void {
@@ -37,34 +42,20 @@ export class CallsPage implements AdminView {
     this.#root = el('div', { class: 'admin-page stack' });
     container.replaceChildren(this.#root);
     this.#render();
-    void this.#loadExtensions();
-    void this.#load();
+    this.#list.start();
   }
 
   unmount(): void {
     this.#root = undefined;
-    this.#request += 1;
+    this.#list.stop();
   }
 
-  async #loadExtensions(): Promise<void> {
-    const result = await this.#context.api.extensions();
-    if (!result.ok || this.#root === undefined) return;
-    this.#extensions = result.value;
-    const select = this.#root.querySelector<HTMLSelectElement>('#calls-extension');
-    select?.replaceChildren(...extensionOptions(this.#extensions, this.#filter.extension));
-  }
-
-  async #load(): Promise<void> {
-    const request = ++this.#request;
-    this.#calls = undefined;
-    this.#problem = undefined;
+  /** Every load of this page starts from "Loading…". */
+  #load(): void {
+    this.#list.rows = undefined;
+    this.#list.problem = undefined;
     this.#renderResults();
-    const result = await this.#context.api.calls(callsApiQuery(this.#filter, CALLS_LIMIT));
-    if (request !== this.#request) return;
-    if (result.ok) this.#calls = result.value;
-    else if (result.problem === 'unauthorized') return;
-    else this.#problem = problemText(result.problem, result.message);
-    this.#renderResults();
+    void this.#list.load();
   }
 
   #render(): void {
@@ -78,7 +69,7 @@ export class CallsPage implements AdminView {
     const extension = el(
       'select',
       { id: 'calls-extension', name: 'extension' },
-      ...extensionOptions(this.#extensions, this.#filter.extension),
+      ...extensionOptions(this.#list.extensions, this.#filter.extension),
     );
     const since = el('input', {
       id: 'calls-since',
@@ -133,7 +124,7 @@ export class CallsPage implements AdminView {
         outcomes: outcomes.length === OUTCOMES.length ? [] : (outcomes as Outcome[]),
       };
       history.replaceState(null, '', `${location.pathname}${callsPageSearch(this.#filter)}`);
-      void this.#load();
+      this.#load();
     });
     return form;
   }
@@ -157,22 +148,22 @@ export class CallsPage implements AdminView {
       el('p', { class: 'muted', id: 'calls-caption', role: 'status' }, this.#caption()),
       csv,
     );
-    if (this.#problem !== undefined) {
+    const { rows: calls, problem } = this.#list;
+    if (problem !== undefined) {
       const retry = el('button', { class: 'btn btn-ghost btn-small', type: 'button' }, 'Try again');
-      retry.addEventListener('click', () => void this.#load());
+      retry.addEventListener('click', () => this.#load());
       results.replaceChildren(
         head,
-        alertBox(`The calls could not be loaded. ${this.#problem}`),
+        alertBox(`The calls could not be loaded. ${problem}`),
         el('div', {}, retry),
       );
       return;
     }
-    const calls = this.#calls;
     if (calls === undefined || calls.length === 0) {
       results.replaceChildren(head);
       return;
     }
-    const names = new Map(this.#extensions.map((extension) => [extension.id, extension.name]));
+    const names = new Map(this.#list.extensions.map((extension) => [extension.id, extension.name]));
     const header = ['When', 'Extension', 'Caller', 'Agent', 'Outcome', 'Rang', 'Talked'];
     const table = el(
       'table',
@@ -209,9 +200,10 @@ export class CallsPage implements AdminView {
   }
 
   #caption(): string {
-    if (this.#problem !== undefined) return '';
-    if (this.#calls === undefined) return 'Loading…';
-    const n = this.#calls.length;
+    const { rows: calls, problem } = this.#list;
+    if (problem !== undefined) return '';
+    if (calls === undefined) return 'Loading…';
+    const n = calls.length;
     if (n === 0) return 'No calls match these filters.';
     const more = n >= CALLS_LIMIT ? ` (the newest ${CALLS_LIMIT}; the CSV has them all)` : '';
     return `${n} ${n === 1 ? 'call' : 'calls'}, newest first${more}.`;
