@@ -1,6 +1,7 @@
 import { el } from '../shared/el.js';
 import { type AdminView, type AdminViewContext, alertBox, extensionOptions, focusKey } from './AdminView.js';
 import type { CallbackRow } from './adminData.js';
+import { adminItem } from './adminItem.js';
 import {
   type CallbacksFilter,
   callbacksApiQuery,
@@ -137,23 +138,13 @@ export class CallbacksPage implements AdminView {
       href === undefined
         ? el('span', {}, row.contact)
         : el('a', { href, class: 'desk-contact-link' }, row.contact);
-    const item = el(
-      'li',
-      { class: 'admin-item', 'data-callback-id': row.id, 'aria-labelledby': nameId },
-      el(
-        'div',
-        { class: 'admin-item-head' },
-        el(
-          'div',
-          { class: 'admin-item-title' },
-          el('h3', { class: 'admin-item-name', id: nameId }, row.name),
-          el(
-            'p',
-            { class: 'hint' },
-            `${names.get(row.extensionId) ?? row.extensionId} · ${formatDateTime(row.createdAt)}`,
-          ),
-        ),
-      ),
+    const item = adminItem(
+      {
+        nameId,
+        name: row.name,
+        hint: [`${names.get(row.extensionId) ?? row.extensionId} · ${formatDateTime(row.createdAt)}`],
+        data: { 'data-callback-id': row.id },
+      },
       el('p', { class: 'desk-contact' }, contact),
       row.message === '' ? null : el('p', { class: 'desk-message' }, row.message),
     );

@@ -2,6 +2,7 @@ import { el } from '../shared/el.js';
 import { icon } from '../shared/icon.js';
 import { type AdminView, type AdminViewContext, alertBox, focusKey } from './AdminView.js';
 import type { ExtensionRow } from './adminData.js';
+import { adminItem } from './adminItem.js';
 import { formatDateTime, problemText } from './adminModel.js';
 import { copyText } from './copyText.js';
 import {
@@ -276,25 +277,17 @@ export class ExtensionsPage implements AdminView {
   #row(row: ExtensionRow): HTMLElement {
     const active = this.#state.active?.id === row.id ? this.#state.active : undefined;
     const nameId = `ext-name-${row.id}`;
-    const item = el(
-      'li',
-      { class: 'admin-item', 'data-extension-id': row.id, 'aria-labelledby': nameId },
-      el(
-        'div',
-        { class: 'admin-item-head' },
-        el(
-          'div',
-          { class: 'admin-item-title' },
-          el('h3', { class: 'admin-item-name', id: nameId }, row.name),
-          el(
-            'p',
-            { class: 'hint' },
-            'Id ',
-            el('code', {}, row.id),
-            row.updatedAt === '' ? '' : ` · changed ${formatDateTime(row.updatedAt)}`,
-          ),
-        ),
-      ),
+    const item = adminItem(
+      {
+        nameId,
+        name: row.name,
+        hint: [
+          'Id ',
+          el('code', {}, row.id),
+          row.updatedAt === '' ? '' : ` · changed ${formatDateTime(row.updatedAt)}`,
+        ],
+        data: { 'data-extension-id': row.id },
+      },
       el(
         'p',
         { class: 'admin-wrap hint' },

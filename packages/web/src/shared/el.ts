@@ -1,4 +1,5 @@
-type Child = Node | string | null | undefined | false;
+/** What `el` takes as a child: text (set as text), a node, or nothing (skipped). */
+export type Child = Node | string | null | undefined | false;
 
 /**
  * Creates an element with attributes and children. Text is always set as text (never parsed as HTML), so
