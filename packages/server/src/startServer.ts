@@ -135,14 +135,26 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
     proxyTrust,
   });
 
+  // Upgrades are answered 503 while Redis is out of reach and while a dropped connection is not yet back
+  // and checked (docs/protocol.md section 10).
+  let unreachable = false;
+  let reconnecting = false;
+  const refuseUpgradesIfNeeded = () => gateway.refuseUpgrades(unreachable || reconnecting);
   onRedisTrouble = (trouble) => {
     switch (trouble) {
       case 'unreachable':
-        gateway.refuseUpgrades(true);
+        unreachable = true;
+        refuseUpgradesIfNeeded();
         switchboard.closeAll(TRY_AGAIN_LATER, 'backend unreachable');
         return;
       case 'reachable':
-        gateway.refuseUpgrades(false);
+        unreachable = false;
+        refuseUpgradesIfNeeded();
+        return;
+      case 'reconnecting':
+      case 'reconnected':
+        reconnecting = trouble === 'reconnecting';
+        refuseUpgradesIfNeeded();
         return;
       case 'state-lost':
         switchboard.closeAll(SERVICE_RESTART, 'backend restarted');

@@ -58,6 +58,7 @@ import {
   type PeerMessage,
 } from './redis/noticeCodec.js';
 import { PartyNodes } from './redis/PartyNodes.js';
+import { ReconnectGate } from './redis/ReconnectGate.js';
 import { connectRedis, type RedisClient } from './redis/RedisClient.js';
 import { RedisKeys } from './redis/RedisKeys.js';
 import { RedisScript } from './redis/RedisScript.js';
@@ -175,12 +176,16 @@ export class RedisBackend implements SwitchboardBackend {
       const backend = new RedisBackend(commands, subscriber, options);
       await subscriber.subscribe(backend.keys.nodeChannel(backend.membership.node), backend.onPeerMessage);
       await backend.membership.start();
+      const gate = new ReconnectGate((open) => options.onTrouble?.(open ? 'reconnected' : 'reconnecting'));
+      commands.on('reconnecting', () => gate.dropped('commands'));
+      subscriber.on('reconnecting', () => gate.dropped('subscriber'));
       // After an outage, check at once whether Redis kept its data.
-      commands.on('ready', () => backend.membership.renewNow());
+      commands.on('ready', () => void gate.back('commands', () => backend.membership.renewNow()));
       // node-redis subscribes again by itself, but what was published while it was away is gone.
       subscriber.on('ready', () => {
         options.log.warn('subscriber connection back; notices may have been lost');
         options.onTrouble?.('notices-lost');
+        void gate.back('subscriber', async () => {});
       });
       return backend;
     } catch (error) {

@@ -191,6 +191,11 @@ export class WireClient {
     );
   }
 
+  /** The connection is open (not closed by either side, nor closing). */
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
   /** Resolves with the close code and reason once the connection has closed. */
   closed(timeoutMs = DEFAULT_WAIT_MS): Promise<CloseInfo> {
     return new Promise((resolve, reject) => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { randomId } from '../../ids/randomId.js';
 import { HEARTBEAT, JOIN } from './clusterScripts.js';
@@ -22,7 +23,14 @@ export type RedisTrouble =
    * behind): notices published meanwhile are lost, so its peers' view may disagree with the state; their
    * connections must be closed like `state-lost`.
    */
-  | 'notices-lost';
+  | 'notices-lost'
+  /**
+   * A connection to Redis dropped. Until `reconnected`, take no new peer: one taken in between would be
+   * closed again a moment later, by `state-lost` or `notices-lost`, once the node has checked.
+   */
+  | 'reconnecting'
+  /** Both connections are back and checked (see `ReconnectGate`): new peers are welcome again. */
+  | 'reconnected';
 
 export interface ClusterMembershipOptions {
   /** The process's name in logs and metrics; incarnations are named after it. */
@@ -44,6 +52,8 @@ export interface MembershipHooks {
 }
 
 const SWEEP_LOCK_MS = 30_000;
+/** How soon `renewNow` sends another heartbeat when one went unanswered. */
+const RENEW_RETRY_MS = 100;
 /** How often the leases of the others are checked, unless `sweepIntervalMs` says otherwise. */
 export const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 
@@ -63,7 +73,9 @@ export class ClusterMembership {
    */
   private unansweredSince: number | undefined;
   private heartbeatSentAt = 0;
-  private heartbeatInFlight = false;
+  /** The heartbeat under way, with what its answer leads to. */
+  private heartbeatRun: Promise<boolean> | undefined;
+  private stopped = false;
   private sweepInFlight = false;
   private unreachable = false;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -89,18 +101,22 @@ export class ClusterMembership {
   async start(): Promise<void> {
     await this.joinAs(this.incarnation);
     const { leaseMs, sweepIntervalMs = DEFAULT_SWEEP_INTERVAL_MS } = this.options;
-    this.every(Math.min(leaseMs / 3, 1000), () => this.renew());
+    this.every(Math.min(leaseMs / 3, 1000), () => void this.renew());
     this.every(Math.min(250, this.unreachableAfterMs / 4), () => this.checkReachable());
     this.every(sweepIntervalMs, () => this.sweepDeadNodes());
   }
 
-  /** Renews the lease at once, e.g. when the connection to Redis is back. */
-  renewNow(): void {
-    void this.renew();
+  /**
+   * Renews the lease at once, e.g. when the connection to Redis is back, and settles once a heartbeat has
+   * been answered and acted on (a rejoin after `state-lost` included), trying again while none is.
+   */
+  async renewNow(): Promise<void> {
+    while (!this.stopped && !(await this.renew())) await sleep(RENEW_RETRY_MS);
   }
 
   /** Leaves the cluster: the others need not sweep this incarnation. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers) clearInterval(timer);
     await this.commands
       .multi()
@@ -125,9 +141,16 @@ export class ClusterMembership {
     this.epoch = String(epoch);
   }
 
-  private async renew(): Promise<void> {
-    if (this.heartbeatInFlight) return;
-    this.heartbeatInFlight = true;
+  /** True once the heartbeat under way, or a new one, was answered. */
+  private renew(): Promise<boolean> {
+    if (this.heartbeatRun !== undefined) return this.heartbeatRun;
+    this.heartbeatRun = this.heartbeatOnce().finally(() => {
+      this.heartbeatRun = undefined;
+    });
+    return this.heartbeatRun;
+  }
+
+  private async heartbeatOnce(): Promise<boolean> {
     this.heartbeatSentAt = Date.now();
     try {
       const outcome = await this.heartbeat.run(
@@ -142,11 +165,11 @@ export class ClusterMembership {
         this.options.log.warn('redis reachable again');
         this.hooks.trouble('reachable');
       }
+      return true;
     } catch (err) {
       this.unansweredSince ??= this.heartbeatSentAt;
       this.options.log.debug({ err }, 'heartbeat failed');
-    } finally {
-      this.heartbeatInFlight = false;
+      return false;
     }
   }
 
@@ -160,7 +183,8 @@ export class ClusterMembership {
   }
 
   private checkReachable(): void {
-    const since = this.unansweredSince ?? (this.heartbeatInFlight ? this.heartbeatSentAt : undefined);
+    const since =
+      this.unansweredSince ?? (this.heartbeatRun === undefined ? undefined : this.heartbeatSentAt);
     if (this.unreachable || since === undefined || Date.now() - since <= this.unreachableAfterMs) return;
     this.unreachable = true;
     this.options.log.error({ silentMs: Date.now() - since }, 'redis unreachable');
