@@ -106,6 +106,20 @@ describe('issue 11, the web admin: Live and Calls', () => {
     const missed = page.locator('#calls-results tbody tr[data-outcome="abandoned"]');
     assert.match((await missed.textContent()) ?? '', /Cy.*Missed: caller hung up/);
 
+    // The extensions' names arriving after the rows still name the rows' extensions (not their ids).
+    await page.route('**/admin/api/extensions', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      await route.continue();
+    });
+    await goTo(page, 'Live');
+    await goTo(page, 'Calls');
+    await rows.nth(1).waitFor();
+    await page
+      .locator('#calls-extension option', { hasText: FRONT_DESK.name })
+      .waitFor({ state: 'attached' });
+    assert.doesNotMatch((await answered.textContent()) ?? '', new RegExp(FRONT_DESK.id));
+    await page.unroute('**/admin/api/extensions');
+
     // Filtered to the answered ones: the URL keeps the filter, and the CSV link has it too.
     for (const outcome of ['dropped', 'abandoned', 'timeout']) {
       await page.locator(`#calls-outcome-${outcome}`).uncheck();

@@ -32,6 +32,8 @@ export class CallsPage implements AdminView {
         this.#root
           ?.querySelector<HTMLSelectElement>('#calls-extension')
           ?.replaceChildren(...extensionOptions(this.#list.extensions, this.#filter.extension));
+        // The rows name their extensions.
+        this.#renderResults();
       },
       rowsLoaded: () => this.#renderResults(),
     });
