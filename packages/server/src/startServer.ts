@@ -136,7 +136,7 @@ export async function startServer(startOptions: StartServerOptions = {}): Promis
   });
 
   // Upgrades are answered 503 while Redis is out of reach and while a dropped connection is not yet back
-  // and checked (docs/protocol.md section 10).
+  // and checked (docs/protocol.md 10.1).
   let unreachable = false;
   let reconnecting = false;
   const refuseUpgradesIfNeeded = () => gateway.refuseUpgrades(unreachable || reconnecting);
