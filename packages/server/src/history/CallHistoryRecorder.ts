@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DetachedWrites } from '../async/DetachedWrites.js';
 import type { CallObserver } from '../core/CallObserver.js';
 import type { EndedCall } from '../core/EndedCall.js';
 import type { CallRecord } from '../core/SwitchboardBackend.js';
@@ -16,14 +17,17 @@ export interface CallMetrics {
  * logged and counted as failed writes rather than held in memory without bound.
  */
 const MAX_PENDING_WRITES = 10_000;
+/** How long a write the store refuses is tried again (`DetachedWrites`): a store down this long loses. */
+const RETRY_WRITES_FOR_MS = 3_600_000;
 
 /**
  * Logs every call placed, answered and ended, counts them, and writes each ended call to the history
  * (issue 10). Never on the call path: a write runs detached, so a slow or failing store delays no
- * message; its failure is logged and counted (`pbx_peers_history_write_failures_total`).
+ * message; a failed write is logged, counted (`pbx_peers_history_write_failures_total`, each attempt)
+ * and tried again with backoff for an hour (a call's record is written once, so a retry is safe).
  */
 export class CallHistoryRecorder implements CallObserver {
-  readonly #pending = new Set<Promise<void>>();
+  readonly #writes = new DetachedWrites({ retryForMs: RETRY_WRITES_FOR_MS, maxHeld: MAX_PENDING_WRITES });
 
   constructor(
     private readonly store: CallHistoryStore,
@@ -61,27 +65,29 @@ export class CallHistoryRecorder implements CallObserver {
       },
       'call ended',
     );
-    if (this.#pending.size >= MAX_PENDING_WRITES) {
-      this.metrics.historyWriteFailed();
-      this.log.error(
-        { callId, extensionId, pending: this.#pending.size },
-        'call history backlog full; call not recorded',
-      );
-      return;
-    }
-    const write = this.store.recordCall(call).then(
-      () => {},
-      (err: unknown) => {
+    const write = this.#writes.run(
+      () => this.store.recordCall(call),
+      ({ error, attempt, retryInMs }) => {
         this.metrics.historyWriteFailed();
-        this.log.error({ err, callId, extensionId }, 'could not write the call to the history');
+        const fields = { err: error, callId, extensionId, attempt };
+        if (retryInMs === undefined) this.log.error(fields, 'could not write the call to the history');
+        else this.log.warn({ ...fields, retryInMs }, 'could not write the call to the history; will retry');
       },
     );
-    this.#pending.add(write);
-    void write.finally(() => this.#pending.delete(write));
+    if (write === undefined) {
+      this.metrics.historyWriteFailed();
+      this.log.error(
+        { callId, extensionId, pending: this.#writes.held },
+        'call history backlog full; call not recorded',
+      );
+    }
   }
 
-  /** Settles once the writes under way have (at shutdown, before the store closes). */
-  async flush(): Promise<void> {
-    await Promise.all([...this.#pending]);
+  /**
+   * Settles once the writes under way have (at shutdown, before the store closes); a write waiting to be
+   * tried again gets one last try.
+   */
+  flush(): Promise<void> {
+    return this.#writes.flush();
   }
 }

@@ -127,7 +127,7 @@ export class ServerMetrics implements CallMetrics {
     });
     this.historyWriteFailures = new PromCounter({
       name: 'pbx_peers_history_write_failures_total',
-      help: 'Ended calls that could not be written to the call history (store down, slow or full backlog).',
+      help: 'Failed attempts to write an ended call to the call history (store down or slow; each is tried again for an hour), and calls dropped for a full backlog.',
       registers,
     });
     this.webhookAttempts = new PromCounter({

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { DetachedWrites } from '../async/DetachedWrites.js';
 import type { CallObserver } from '../core/CallObserver.js';
 import type { EndedCall } from '../core/EndedCall.js';
 import type { CallRecord } from '../core/SwitchboardBackend.js';
@@ -21,25 +21,21 @@ const RANK: { [K in WebhookEventType]: number } = {
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 100) / 10);
 
-/** A failed outbox write is tried again after 1 s, 2 s, 4 s … at most this long apart. */
-const MAX_WRITE_RETRY_MS = 30_000;
 /** Events held in memory while the store refuses them; past this, new ones are dropped and logged. */
 const MAX_HELD_EVENTS = 10_000;
 
 /**
  * Turns what happens to calls and callback requests into webhook events in the store's outbox
  * (issue 11), where `WebhookDispatcher` finds them. Each event is written by the one process that saw
- * it happen (see `CallObserver`), detached from the call path: a slow store delays no message. A write
- * the store refuses is tried again with backoff for as long as the dispatcher would retry a delivery
- * (`--webhook-retry-for`), so a store that is down for a while loses no event; writes of one call wait
- * behind each other, so its events reach the outbox in order even when one had to be retried.
+ * it happen (see `CallObserver`), detached from the call path (`DetachedWrites`): a slow store delays no
+ * message, and a write the store refuses is tried again for as long as the dispatcher would retry a
+ * delivery (`--webhook-retry-for`). Writes of one call wait behind each other, so its events reach the
+ * outbox in order even when one had to be retried.
  */
 export class WebhookPublisher implements CallObserver {
-  readonly #pending = new Set<Promise<void>>();
+  readonly #writes: DetachedWrites;
   /** The last write of each order key still under way: the next one of the key goes after it. */
   readonly #lastWrite = new Map<string, Promise<void>>();
-  /** Aborted at shutdown: writes waiting to be retried make one last try instead of waiting. */
-  readonly #shuttingDown = new AbortController();
 
   constructor(
     private readonly outbox: WebhookOutbox,
@@ -47,8 +43,10 @@ export class WebhookPublisher implements CallObserver {
     /** An event was written: the dispatcher may look at once. */
     private readonly onEnqueued: () => void,
     /** How long a refused write is tried again (the dispatcher's `retryForMs`). */
-    private readonly retryWritesForMs: number,
-  ) {}
+    retryWritesForMs: number,
+  ) {
+    this.#writes = new DetachedWrites({ retryForMs: retryWritesForMs, maxHeld: MAX_HELD_EVENTS });
+  }
 
   placed(call: CallRecord): void {
     this.#enqueue('call.ringing', call.callId, {
@@ -101,57 +99,41 @@ export class WebhookPublisher implements CallObserver {
 
   /**
    * Settles once the writes under way have (at shutdown, before the store closes); a write waiting to be
-   * retried is tried once more at once, then given up.
+   * tried again gets one last try.
    */
-  async flush(): Promise<void> {
-    this.#shuttingDown.abort();
-    await Promise.all([...this.#pending]);
+  flush(): Promise<void> {
+    return this.#writes.flush();
   }
 
   #enqueue(type: WebhookEventType, orderKey: string, data: Record<string, unknown>): void {
-    if (this.#pending.size >= MAX_HELD_EVENTS) {
-      this.log.error({ type, orderKey }, 'webhook event dropped: too many events wait for the store');
-      return;
-    }
     const eventId = randomId();
     const createdAt = new Date();
     const body = JSON.stringify({ id: eventId, type, createdAt: createdAt.toISOString(), data });
-    const event = { eventId, orderKey, rank: RANK[type], type, body, createdAt };
-    const write = (this.#lastWrite.get(orderKey) ?? Promise.resolve()).then(() => this.#write(event));
-    this.#lastWrite.set(orderKey, write);
-    this.#pending.add(write);
-    void write.finally(() => {
-      this.#pending.delete(write);
-      if (this.#lastWrite.get(orderKey) === write) this.#lastWrite.delete(orderKey);
-    });
-  }
-
-  /** Writes the event, trying again while the store refuses it; never rejects. */
-  async #write(event: NewWebhookEvent): Promise<void> {
-    const { type, orderKey } = event;
-    const giveUpAt = event.createdAt.getTime() + this.retryWritesForMs;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // The same event id written twice is kept once, so a write that did land but failed to say so
-        // is safe to try again.
+    const event: NewWebhookEvent = { eventId, orderKey, rank: RANK[type], type, body, createdAt };
+    // The same event id written twice is kept once, so a write that landed but failed to say so is
+    // safe to try again.
+    const write = this.#writes.run(
+      async () => {
         await this.outbox.enqueueWebhook(event);
         this.onEnqueued();
-        return;
-      } catch (err) {
-        const retryInMs = Math.min(1_000 * 2 ** (attempt - 1), MAX_WRITE_RETRY_MS);
-        if (this.#shuttingDown.signal.aborted || Date.now() + retryInMs > giveUpAt) {
-          this.log.error(
-            { err, type, orderKey, attempt },
-            'could not store a webhook event; it will not be sent',
-          );
-          return;
+      },
+      ({ error, attempt, retryInMs }) => {
+        const fields = { err: error, type, orderKey, attempt };
+        if (retryInMs === undefined) {
+          this.log.error(fields, 'could not store a webhook event; it will not be sent');
+        } else {
+          this.log.warn({ ...fields, retryInMs }, 'could not store a webhook event; will retry');
         }
-        this.log.warn(
-          { err, type, orderKey, attempt, retryInMs },
-          'could not store a webhook event; will retry',
-        );
-        await sleep(retryInMs, undefined, { signal: this.#shuttingDown.signal, ref: false }).catch(() => {});
-      }
+      },
+      this.#lastWrite.get(orderKey),
+    );
+    if (write === undefined) {
+      this.log.error({ type, orderKey }, 'webhook event dropped: too many events wait for the store');
+      return;
     }
+    this.#lastWrite.set(orderKey, write);
+    void write.finally(() => {
+      if (this.#lastWrite.get(orderKey) === write) this.#lastWrite.delete(orderKey);
+    });
   }
 }
