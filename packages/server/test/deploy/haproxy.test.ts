@@ -3,11 +3,11 @@
  * in front of three real `pbx-peers serve --redis-url` nodes sharing one SQLite file.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { serverOptionSpecs } from '../../src/config/serverOptions.js';
 import { connectCall } from '../support/calls.js';
 import { request } from '../support/httpRequest.js';
-import { landedOn } from '../support/serveNodes.js';
+import { landedOn, waitForCounts } from '../support/serveNodes.js';
 import { isSessionEvent, isSignal } from '../support/wireMatchers.js';
 import { deployConfig, durationSeconds } from './support/deployDoc.js';
 import { type Deployment, type ProxyInFront, startDeployment } from './support/deployment.js';
@@ -30,6 +30,16 @@ describe('docs/deploy.md: haproxy in front of three nodes', { skip: missingProgr
 
   after(async () => {
     await deployment?.close();
+  });
+
+  // Every test starts with no connection on any node: `landedOn` counts from the nodes' totals, which a
+  // connection of the test before, closed but not yet gone from a node's count, would throw off.
+  afterEach(async () => {
+    await waitForCounts(
+      deployment.nodes,
+      (counts) => counts.every((count) => count === 0),
+      'connections left after the test',
+    );
   });
 
   const peer = async (label: string, localAddress?: string) => {
